@@ -1,0 +1,232 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Which API surface a route belongs to: v1 (form bodies, v1 errors, `expand[]`) or v2 (JSON, v2 errors).
+package enum APIFamily: Sendable { case v1, v2 }
+
+/// Which keys may call a route.
+package enum Access: Sendable {
+    /// Secret (and restricted) keys only: publishable keys get Stripe's 403 `secret_key_required`.
+    case secret
+    /// Publishable keys too (client-side calls such as retrieving an FC session by client secret).
+    case publishable
+}
+
+/// A request after the conventions ran: authenticated, versioned, its parameters validated.
+package struct APIRequest: Sendable {
+    package var method: String
+    package var path: String
+    package var params: Params
+    package var credentials: Credentials
+    package var requestID: String
+    package var apiVersion: String
+    package var idempotencyKey: String?
+    package var pathParameters: [String: String]
+
+    package var account: String { credentials.account }
+    /// A path parameter (`/v1/customers/:id` → `id`).
+    package func path(_ name: String = "id") -> String { pathParameters[name] ?? "" }
+}
+
+/// A handler: runs inside one database transaction (a write for POST/DELETE, a read for GET) and returns the
+/// rendered object before expansion.
+package typealias APIHandler = @Sendable (APIRequest, Store) throws -> JSONValue
+
+/// Registers API routes; each goes through the same fixed pipeline (`APIPipeline.run`).
+package struct APIRoutes {
+    let router: Router<AppRequestContext>
+    let pipeline: APIPipeline
+
+    package func get(
+        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ handler: @escaping APIHandler
+    ) { add(.get, path, schema, family, access, handler) }
+
+    package func post(
+        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ handler: @escaping APIHandler
+    ) { add(.post, path, schema, family, access, handler) }
+
+    package func delete(
+        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ handler: @escaping APIHandler
+    ) { add(.delete, path, schema, family, access, handler) }
+
+    private func add(
+        _ method: HTTPRequest.Method, _ path: String, _ schema: ParamSchema, _ family: APIFamily, _ access: Access,
+        _ handler: @escaping APIHandler
+    ) {
+        var full = schema
+        if family == .v1 { full["expand"] = .array(.string(max: 5000)) }
+        let endpoint = Endpoint(
+            method: method, family: family, access: access, schema: full, writes: method != .get, handler: handler)
+        let pipeline = self.pipeline
+        router.on(RouterPath(path), method: method) { request, context in
+            try await pipeline.run(endpoint, request, context)
+        }
+    }
+}
+
+package struct Endpoint: Sendable {
+    var method: HTTPRequest.Method
+    var family: APIFamily
+    var access: Access
+    var schema: ParamSchema
+    var writes: Bool
+    var handler: APIHandler
+}
+
+/// The fixed request pipeline every API call goes through, in Stripe's order:
+/// auth → version → body → idempotency (replay / conflict) → parameter validation → handler in one
+/// transaction (+ expansion + idempotency record) → background signals → response headers.
+package struct APIPipeline: Sendable {
+    let deps: AppDependencies
+    let expansions: Expansions
+    let maxBodyBytes: Int
+
+    package func run(_ endpoint: Endpoint, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let requestID = context.requestID
+        let family = endpoint.family
+        let credentials = try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+        if credentials.kind == .publishable && (endpoint.access == .secret || family == .v2) {
+            throw APIKeyAuth.secretKeyRequired()
+        }
+        let version = try StripeVersion.resolve(request.headers[.stripeVersion])
+
+        // Parameters: query string always; the body for POST (form on v1, JSON on v2).
+        var request = request
+        let bodyText: String
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            bodyText = String(buffer: buffer)
+        } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
+            throw StripeError(
+                status: 413, message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
+                isValidationFailure: true)
+        }
+        var raw = try FormDecoding.decode(request.uri.query ?? "")
+        var canonical = IdempotencyGate.canonicalForm(request.uri.query ?? "")
+        if endpoint.method == .post || endpoint.method == .delete, !bodyText.isEmpty {
+            if family == .v2 {
+                guard let json = JSONValue.parse(bodyText), case .hash(let h) = FormDecoding.raw(from: json) else {
+                    throw StripeError.validation("The request body is not a valid JSON object.")
+                }
+                for (k, v) in h.entries { raw[k] = v }
+                canonical += "\n" + json.serialized(pretty: false)
+            } else {
+                for (k, v) in try FormDecoding.decode(bodyText).entries { raw[k] = v }
+                canonical += "\n" + IdempotencyGate.canonicalForm(bodyText)
+            }
+        }
+
+        // Idempotency: POST on v1; POST and DELETE on v2.
+        var idempotencyKey: String?
+        if let key = request.headers[.idempotencyKey],
+            endpoint.method == .post || (family == .v2 && endpoint.method == .delete)
+        {
+            try IdempotencyGate.validate(key: key)
+            idempotencyKey = key
+        }
+        let storeContext = StoreContext(
+            account: credentials.account, now: deps.clock.unixNow, ids: deps.ids, requestID: requestID,
+            idempotencyKey: idempotencyKey, apiVersion: version)
+        var headers = HTTPFields()
+        headers[.stripeVersion] = version
+        if let key = idempotencyKey { headers[.idempotencyKey] = key }
+
+        guard let key = idempotencyKey else {
+            return try await execute(endpoint, request, context, raw, credentials, version, storeContext, headers)
+        }
+        let account = credentials.account
+        try deps.idempotency.begin(account: account, key: key)
+        defer { deps.idempotency.end(account: account, key: key) }
+        let fingerprint = IdempotencyGate.fingerprint(
+            method: endpoint.method.rawValue, path: request.uri.path, canonicalParams: canonical)
+        let lifetime = family == .v1 ? IdempotencyGate.v1Lifetime : IdempotencyGate.v2Lifetime
+        let now = storeContext.now
+        if let stored = try await deps.database.read(storeContext, { store in
+            try store.idempotencyRecord(key: key, notBefore: now - lifetime)
+        }) {
+            guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
+            headers[.idempotentReplayed] = "true"
+            headers[.originalRequest] = stored.requestID
+            return Self.jsonResponse(status: stored.status, body: stored.body, headers: headers)
+        }
+        do {
+            var recording = storeContext
+            recording.idempotencyKey = key
+            return try await execute(
+                endpoint, request, context, raw, credentials, version, recording, headers,
+                record: IdempotencyRecord(fingerprint: fingerprint, status: 0, body: "", requestID: requestID))
+        } catch let error as StripeError where !error.isValidationFailure {
+            // Errors after execution began are stored too, so a retry gets the same answer.
+            let body = (family == .v1 ? error.v1Body : error.v2Body).serialized()
+            _ = try await deps.database.write(storeContext) { store in
+                try store.saveIdempotencyRecord(
+                    key: key,
+                    IdempotencyRecord(fingerprint: fingerprint, status: error.status, body: body, requestID: requestID))
+            }
+            throw error
+        }
+    }
+
+    private func execute(
+        _ endpoint: Endpoint, _ request: Request, _ context: AppRequestContext, _ raw: RawHash,
+        _ credentials: Credentials, _ version: String, _ storeContext: StoreContext, _ headers: HTTPFields,
+        record: IdempotencyRecord? = nil
+    ) async throws -> Response {
+        let params = try ParamValidator.validate(raw, endpoint.schema)
+        var pathParameters: [String: String] = [:]
+        for (k, v) in context.parameters { pathParameters[String(k)] = String(v) }
+        let api = APIRequest(
+            method: endpoint.method.rawValue, path: request.uri.path, params: params, credentials: credentials,
+            requestID: context.requestID, apiVersion: version, idempotencyKey: storeContext.idempotencyKey,
+            pathParameters: pathParameters)
+        let expand = params.strings("expand") ?? []
+        let handler = endpoint.handler
+        let expansions = self.expansions
+        let render: @Sendable (Store) throws -> String = { store in
+            var json = try handler(api, store)
+            if !expand.isEmpty { json = try expansions.apply(json, paths: expand, store: store) }
+            json["__total_count"] = nil
+            let body = json.serialized()
+            if var record, let key = api.idempotencyKey {
+                record.status = 200
+                record.body = body
+                try store.saveIdempotencyRecord(key: key, record)
+            }
+            return body
+        }
+        let body: String
+        if endpoint.writes {
+            let (text, signals) = try await deps.database.write(storeContext, render)
+            deps.dispatch(signals)
+            body = text
+        } else {
+            body = try await deps.database.read(storeContext, render)
+        }
+        var headers = headers
+        if record != nil { headers[.originalRequest] = context.requestID }
+        return Self.jsonResponse(status: 200, body: body, headers: headers)
+    }
+
+    package static func jsonResponse(status: Int, body: String, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-cache, no-store"
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension HTTPField.Name {
+    package static let stripeVersion = Self("Stripe-Version")!
+    package static let idempotencyKey = Self("Idempotency-Key")!
+    package static let idempotentReplayed = Self("Idempotent-Replayed")!
+    package static let originalRequest = Self("Original-Request")!
+    package static let requestID = Self("Request-Id")!
+    package static let stripeShouldRetry = Self("Stripe-Should-Retry")!
+}

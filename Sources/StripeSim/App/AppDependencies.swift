@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+
+/// What the app's parts use, injected (tests pass a `ManualClock` and `.incrementing()` ids).
+package struct AppDependencies: Sendable {
+    package var clock: any SimulatorClock
+    package var ids: IDGenerator
+    /// Request ids come from their own generator, so reads (and health checks) never shift object ids in a
+    /// `--seed` run.
+    package var requestIDs: IDGenerator
+    package var database: AppDatabase
+    package var logger: Logger
+    package var idempotency = IdempotencyGate()
+    package var background = BackgroundWork()
+
+    package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
+        self.clock = clock
+        self.ids = ids
+        self.requestIDs = .random
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Dependencies for a configuration: seeded runs get seeded ids and a clock starting at a fixed instant.
+    package static func live(_ config: SimulatorConfiguration) throws -> AppDependencies {
+        var logger = Logger(label: "stripe-sim")
+        logger.logLevel = config.logLevel
+        let clock: any SimulatorClock
+        let ids: IDGenerator
+        if let seed = config.seed {
+            clock = OffsetClock(startingAt: SimulatorConfiguration.seededStart)
+            ids = .seeded(seed)
+        } else {
+            clock = SystemClock()
+            ids = .random
+        }
+        var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: config.databasePath), logger: logger)
+        if let seed = config.seed { deps.requestIDs = .seeded(seed &+ 0x5EED) }
+        return deps
+    }
+
+    /// Hands committed work to the background services.
+    package func dispatch(_ signals: Set<Signal>) {
+        for signal in signals {
+            switch signal {
+            case .clockAdvancing(let account, let id): background.clockAdvances.yield(ClockRef(account: account, id: id))
+            case .eventsWritten: background.events.yield(())
+            }
+        }
+    }
+}
+
+/// Wake-up channels from request handlers to background services (never a `Task {}` per request).
+package struct BackgroundWork: Sendable {
+    package let clockAdvances: AsyncStream<ClockRef>.Continuation
+    package let clockAdvanceStream: AsyncStream<ClockRef>
+    package let events: AsyncStream<Void>.Continuation
+    package let eventStream: AsyncStream<Void>
+
+    package init() {
+        (clockAdvanceStream, clockAdvances) = AsyncStream.makeStream(of: ClockRef.self)
+        (eventStream, events) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+}
+
+/// A test clock in an account.
+package struct ClockRef: Sendable, Hashable {
+    package var account: String
+    package var id: String
+}

@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: gives every request a `req_…` id, renders every error as Stripe's envelope (v1 or
+/// v2 by path; never a bare 500 or an HTML page), stamps `Request-Id` on every response and logs one line per
+/// request (path without the query string: no client secrets or keys reach the log).
+package struct StripeMiddleware: RouterMiddleware {
+    package typealias Context = AppRequestContext
+    let deps: AppDependencies
+
+    package func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.requestID = "req_" + deps.requestIDs.token(14)
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.errorResponse(error, request: request, requestID: context.requestID, logger: deps.logger)
+        }
+        response.headers[.requestID] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        deps.logger.info(
+            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+        return response
+    }
+
+    package static func errorResponse(_ error: any Error, request: Request, requestID: String, logger: Logger)
+        -> Response
+    {
+        let isV2 = request.uri.path.hasPrefix("/v2/")
+        let stripeError: StripeError
+        switch error {
+        case let e as StripeError:
+            stripeError = e
+        case let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed:
+            stripeError = .unrecognizedURL(method: request.method.rawValue, path: request.uri.path)
+        case let e as HTTPError where e.status == .contentTooLarge:
+            stripeError = StripeError(status: 413, message: "The request body is too large.")
+        case let e as HTTPError where (400..<500).contains(e.status.code):
+            stripeError = StripeError(status: e.status.code, message: e.body ?? e.status.reasonPhrase)
+        default:
+            logger.error("\(request.method.rawValue) \(request.uri.path) failed \(requestID): \(error)")
+            stripeError = .internalError(requestID)
+        }
+        var headers = HTTPFields()
+        if stripeError.status == 409 || stripeError.status >= 500 { headers[.stripeShouldRetry] = "true" }
+        if stripeError.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Stripe\"" }
+        let body = (isV2 ? stripeError.v2Body : stripeError.v1Body).serialized()
+        return APIPipeline.jsonResponse(status: stripeError.status, body: body, headers: headers)
+    }
+}

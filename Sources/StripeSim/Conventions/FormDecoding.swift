@@ -1,0 +1,169 @@
+import Foundation
+
+/// A decoded request parameter before validation: what `application/x-www-form-urlencoded` (v1, query strings)
+/// or a JSON body (v2) carried, as a tree.
+package indirect enum RawParam: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case null
+    /// `a[]=x&a[]=y` (or a JSON array).
+    case list([RawParam])
+    /// `a[b]=x` (or a JSON object); keys in request order.
+    case hash(RawHash)
+}
+
+/// An insertion-ordered string-keyed map, so the first offending parameter is the one reported.
+package struct RawHash: Sendable, Equatable {
+    package private(set) var keys: [String] = []
+    package private(set) var values: [String: RawParam] = [:]
+
+    package init() {}
+
+    package subscript(key: String) -> RawParam? {
+        get { values[key] }
+        set {
+            if values[key] == nil, newValue != nil { keys.append(key) }
+            if newValue == nil { keys.removeAll { $0 == key } }
+            values[key] = newValue
+        }
+    }
+
+    package var isEmpty: Bool { keys.isEmpty }
+    package var entries: [(key: String, value: RawParam)] { keys.map { ($0, values[$0]!) } }
+}
+
+/// Stripe's bracket notation: `a[b][c]=`, `a[]=`, `a[0]=`, `+` and `%20` for spaces, repeated keys (last wins for
+/// scalars, appended for `[]`), brackets raw or percent-encoded.
+package enum FormDecoding {
+    /// Deeper nesting than this is refused (Stripe's deepest real parameters have six levels).
+    package static let maxDepth = 12
+    /// More pairs than this is refused.
+    package static let maxPairs = 5_000
+
+    package static func decode(_ text: Substring) throws(StripeError) -> RawHash {
+        var root = RawHash()
+        var pairs = 0
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            pairs += 1
+            if pairs > maxPairs {
+                throw .validation("Too many parameters in the request (at most \(maxPairs)).")
+            }
+            let eq = pair.firstIndex(of: "=")
+            let rawKey = eq.map { pair[pair.startIndex..<$0] } ?? pair
+            let rawValue = eq.map { pair[pair.index(after: $0)...] } ?? ""
+            let key = try percentDecode(rawKey)
+            let value = try percentDecode(rawValue)
+            if key.isEmpty { continue }
+            let path = splitKey(key)
+            if path.count > maxDepth {
+                throw .validation(
+                    "The parameter \(key) is nested too deeply (at most \(maxDepth) levels).", param: path[0])
+            }
+            root[path[0]] = try put(root[path[0]], path.dropFirst(), value, name: path[0])
+        }
+        return root
+    }
+
+    package static func decode(_ text: String) throws(StripeError) -> RawHash { try decode(Substring(text)) }
+
+    /// `a[b][]` → `["a", "b", ""]`; a malformed key (`a[b`) stays one literal name.
+    static func splitKey(_ key: String) -> [String] {
+        guard let open = key.firstIndex(of: "["), open != key.startIndex else { return [key] }
+        var parts = [String(key[..<open])]
+        var i = open
+        while i < key.endIndex {
+            guard key[i] == "[", let close = key[i...].firstIndex(of: "]") else { return [key] }
+            parts.append(String(key[key.index(after: i)..<close]))
+            i = key.index(after: close)
+        }
+        return parts
+    }
+
+    private static func put(_ existing: RawParam?, _ rest: ArraySlice<String>, _ value: String, name: String)
+        throws(StripeError) -> RawParam
+    {
+        guard let segment = rest.first else {
+            switch existing {
+            case .hash, .list: throw .invalidString(name)
+            default: return .string(value)
+            }
+        }
+        if segment.isEmpty {
+            var list: [RawParam]
+            switch existing {
+            case nil: list = []
+            case .list(let l): list = l
+            default: throw .invalidArray(name)
+            }
+            if rest.count == 1 {
+                list.append(.string(value))
+            } else if let last = list.last, case .hash(let h) = last, let next = rest.dropFirst().first,
+                h[next] == nil
+            {
+                list[list.count - 1] = try put(last, rest.dropFirst(), value, name: name + "[]")
+            } else {
+                list.append(try put(nil, rest.dropFirst(), value, name: name + "[]"))
+            }
+            return .list(list)
+        }
+        var hash: RawHash
+        switch existing {
+        case nil: hash = RawHash()
+        case .hash(let h): hash = h
+        default: throw .invalidHash(name)
+        }
+        let child = name + "[" + segment + "]"
+        hash[segment] = try put(hash[segment], rest.dropFirst(), value, name: child)
+        return .hash(hash)
+    }
+
+    /// `+` is a space; `%XX` must be two hex digits and the result valid UTF-8.
+    package static func percentDecode(_ s: Substring) throws(StripeError) -> String {
+        if !s.contains("%") && !s.contains("+") { return String(s) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        var it = s.utf8.makeIterator()
+        while let b = it.next() {
+            if b == UInt8(ascii: "+") {
+                bytes.append(0x20)
+            } else if b == UInt8(ascii: "%") {
+                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else {
+                    throw .validation("Invalid percent-encoding in the request parameters near '\(s.prefix(40))'.")
+                }
+                bytes.append(hv << 4 | lv)
+            } else {
+                bytes.append(b)
+            }
+        }
+        guard let out = String(validating: bytes, as: UTF8.self) else {
+            throw .validation("The request parameters are not valid UTF-8 near '\(s.prefix(40))'.")
+        }
+        return out
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
+        }
+    }
+
+    /// A JSON request body (v2) as the same tree.
+    package static func raw(from json: JSONValue) -> RawParam {
+        switch json {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .string(let s): .string(s)
+        case .array(let a): .list(a.map(raw(from:)))
+        case .object(let o):
+            .hash(
+                o.keys.sorted().reduce(into: RawHash()) { h, k in h[k] = raw(from: o[k]!) })
+        }
+    }
+}

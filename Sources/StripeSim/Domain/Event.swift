@@ -1,0 +1,96 @@
+import Foundation
+
+/// An Event (`evt_`): a snapshot of an object at a state change. Written in the same transaction as the change,
+/// so an acknowledged change always has its event (and, later, its webhook deliveries).
+package struct Event: StoredResource, Equatable {
+    package static let table = "event"
+    package static let objectName = "event"
+
+    package var id: String
+    package var created: Int
+    package var type: String
+    /// `data.object` (v1 snapshot events) or the thin event's body (v2).
+    package var object: JSONValue
+    package var previousAttributes: JSONValue?
+    package var requestID: String?
+    package var idempotencyKey: String?
+    package var apiVersion: String
+    package var pendingWebhooks = 0
+
+    package var columns: [String: IndexValue] { ["type": .text(type)] }
+
+    /// Thin v2 events (`v2.core.account.created`) go to event destinations, never to `/v1/events`.
+    package var isThin: Bool { type.hasPrefix("v2.") }
+
+    package func render() -> JSONValue {
+        if isThin { return object }
+        var data: JSONValue = ["object": object]
+        if let previousAttributes { data["previous_attributes"] = previousAttributes }
+        return [
+            "id": .string(id), "object": "event",
+            "api_version": .string(apiVersion),
+            "created": .int(created),
+            "data": data,
+            "livemode": false,
+            "pending_webhooks": .int(pendingWebhooks),
+            "request": ["id": .optional(requestID), "idempotency_key": .optional(idempotencyKey)],
+            "type": .string(type),
+        ]
+    }
+}
+
+extension Store {
+    /// Records a v1 snapshot event for `object` (already rendered). `previous` is the object's rendering before an
+    /// update: `data.previous_attributes` then holds the old values of what changed.
+    @discardableResult
+    package func emit(_ type: String, _ object: JSONValue, previous: JSONValue? = nil, automatic: Bool = false)
+        throws -> Event
+    {
+        let event = Event(
+            id: ids.make("evt"), created: now, type: type, object: object,
+            previousAttributes: previous.flatMap { JSONDiff.previousAttributes(old: $0, new: object) },
+            requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
+            apiVersion: StripeVersion.current)
+        try insert(event)
+        signals.insert(.eventsWritten)
+        return event
+    }
+
+    /// Records a thin v2 event (`object: v2.core.event`) about a v2 object.
+    package func emitThin(_ type: String, relatedID: String, relatedType: String, relatedURL: String) throws {
+        let id = ids.make("evt")
+        let body: JSONValue = [
+            "id": .string(id), "object": "v2.core.event", "type": .string(type),
+            "created": .string(Date(timeIntervalSince1970: TimeInterval(now)).rfc3339Millis),
+            "livemode": false, "context": nil,
+            "reason": context.requestID.map { rid in
+                ["type": "request", "request": ["id": .string(rid), "idempotency_key": .optional(context.idempotencyKey)]]
+            } ?? .null,
+            "related_object": ["id": .string(relatedID), "type": .string(relatedType), "url": .string(relatedURL)],
+        ]
+        try insert(
+            Event(
+                id: id, created: now, type: type, object: body, previousAttributes: nil, requestID: context.requestID,
+                idempotencyKey: context.idempotencyKey, apiVersion: StripeVersion.current))
+        signals.insert(.eventsWritten)
+    }
+}
+
+/// `previous_attributes`: the old values of the keys that changed (nested objects diffed key by key, arrays whole).
+package enum JSONDiff {
+    package static func previousAttributes(old: JSONValue, new: JSONValue) -> JSONValue? {
+        guard case .object(let o) = old, case .object(let n) = new else { return old == new ? nil : old }
+        var out: [String: JSONValue] = [:]
+        for key in Set(o.keys).union(n.keys) {
+            let ov = o[key] ?? .null
+            let nv = n[key] ?? .null
+            if ov == nv { continue }
+            if case .object = ov, case .object = nv, let d = previousAttributes(old: ov, new: nv) {
+                out[key] = d
+            } else {
+                out[key] = ov
+            }
+        }
+        return out.isEmpty ? nil : .object(out)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Finishes test-clock advances in the background, as Stripe does ("advancing", then "ready" a moment later):
+/// runs what fell due up to the target time, then moves `frozen_time` and emits `test_helpers.test_clock.ready`.
+/// Clocks left advancing by a crash are resumed at start.
+package struct TestClockAdvancer: Service {
+    let deps: AppDependencies
+
+    package init(deps: AppDependencies) { self.deps = deps }
+
+    package func run() async throws {
+        for ref in try await deps.database.advancingClocks() { await complete(ref) }
+        for await ref in deps.background.clockAdvanceStream.cancelOnGracefulShutdown() {
+            await complete(ref)
+        }
+    }
+
+    /// Completes one advance (tests call it directly).
+    package func complete(_ ref: ClockRef) async {
+        let context = StoreContext(account: ref.account, now: deps.clock.unixNow, ids: deps.ids)
+        do {
+            let (_, signals) = try await deps.database.write(context) { store in
+                guard var clock = try store.find(TestClock.self, ref.id), clock.status == .advancing, !clock.deleted
+                else { return }
+                clock.finishAdvance()
+                try store.update(clock)
+                try store.emit("test_helpers.test_clock.ready", clock.render(), automatic: true)
+            }
+            deps.dispatch(signals)
+        } catch {
+            deps.logger.error("test clock \(ref.id) failed to advance: \(error)")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// The one storage interface. Each use case is one transaction: a state change, its events and its idempotency
+/// record commit together or not at all, so a crash never loses (or half-applies) an acknowledged request.
+///
+/// In memory by default (`DatabaseQueue()`, the real SQLite engine, so nothing can drift from the on-disk
+/// behaviour); `--db FILE` opens a `DatabasePool` in WAL mode.
+package struct AppDatabase: Sendable {
+    private let writer: any DatabaseWriter
+
+    /// Opens (and migrates) a database.
+    /// - Parameter path: a file path for durable state, or `nil` for in-memory.
+    package init(path: String?) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a committed transaction survives the process being killed at any instant
+            // (it is in the WAL before `write` returns); only an OS crash could lose the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        if let path {
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            writer = try DatabasePool(path: path, configuration: config)
+        } else {
+            writer = try DatabaseQueue(configuration: config)
+        }
+        try Migrations.migrator.migrate(writer)
+    }
+
+    /// Runs `body` in one write transaction.
+    package func write<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
+        async throws -> (T, Set<Signal>)
+    {
+        try await mapErrors {
+            try await writer.write { db in
+                let store = Store(db, context)
+                let value = try body(store)
+                return (value, store.signals)
+            }
+        }
+    }
+
+    /// Runs `body` against a consistent snapshot; no writes.
+    package func read<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
+        async throws -> T
+    {
+        try await mapErrors {
+            try await writer.read { db in try body(Store(db, context)) }
+        }
+    }
+
+    /// Test clocks left `advancing` (every account): resumed at start.
+    package func advancingClocks() async throws -> [ClockRef] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT account, id FROM testClock WHERE status = 'advancing' AND deleted = 0")
+                .map { ClockRef(account: $0["account"], id: $0["id"]) }
+        }
+    }
+
+    /// Storage faults never reach routes as `DatabaseError`: they become Stripe `api_error`s.
+    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            throw StripeError(
+                status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
+        }
+    }
+}
+
+/// What a transaction knows about the request it serves.
+package struct StoreContext: Sendable {
+    package var account: String
+    package var now: Int
+    package var ids: IDGenerator
+    package var requestID: String?
+    package var idempotencyKey: String?
+    package var apiVersion: String
+
+    package init(
+        account: String, now: Int, ids: IDGenerator, requestID: String? = nil, idempotencyKey: String? = nil,
+        apiVersion: String = StripeVersion.current
+    ) {
+        self.account = account
+        self.now = now
+        self.ids = ids
+        self.requestID = requestID
+        self.idempotencyKey = idempotencyKey
+        self.apiVersion = apiVersion
+    }
+}
+
+/// Work a committed transaction hands to background services.
+package enum Signal: Hashable, Sendable {
+    case eventsWritten
+    /// A test clock (account, id) started advancing.
+    case clockAdvancing(account: String, id: String)
+}

@@ -1,0 +1,54 @@
+import GRDB
+
+/// The schema, append-only: a merged migration is never edited; a change is a new named migration.
+///
+/// Every resource table has the same spine — `seq` (insertion order: pagination cursors and "newest first"),
+/// `id` (the Stripe id), `account` (isolation: every query filters on it), `created`, `body` (the domain value as
+/// JSON) — plus a column for each field the API filters on, indexed in the same migration.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: customers, v2 accounts, events, test clocks, idempotency keys") { db in
+            func resourceTable(_ name: String, extra: (TableDefinition) -> Void = { _ in }) throws {
+                try db.create(table: name) { t in
+                    t.column("seq", .integer).primaryKey(autoincrement: true)
+                    t.column("id", .text).notNull().unique()
+                    t.column("account", .text).notNull()
+                    t.column("created", .integer).notNull()
+                    t.column("body", .text).notNull()
+                    extra(t)
+                }
+                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
+            }
+            try resourceTable("customer") { t in
+                t.column("email", .text)
+                t.column("testClock", .text)
+                t.column("customerAccount", .text)
+                t.column("deleted", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "customer_account_email", on: "customer", columns: ["account", "email"])
+            try resourceTable("v2Account") { t in
+                t.column("closed", .integer).notNull().defaults(to: 0)
+            }
+            try resourceTable("event") { t in
+                t.column("type", .text).notNull()
+            }
+            try db.create(index: "event_account_type", on: "event", columns: ["account", "type"])
+            try resourceTable("testClock") { t in
+                t.column("status", .text).notNull()
+                t.column("deleted", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "idempotencyKey") { t in
+                t.column("account", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("body", .text).notNull()
+                t.column("requestID", .text).notNull()
+                t.column("created", .integer).notNull()
+                t.primaryKey(["account", "key"])
+            }
+        }
+        return m
+    }
+}

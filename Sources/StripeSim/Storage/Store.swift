@@ -1,0 +1,267 @@
+import Foundation
+import GRDB
+
+/// A stored Stripe resource: a domain value kept as JSON in `body`, with the columns the API filters on.
+package protocol StoredResource: Codable, Sendable {
+    /// The table (see `Migrations`).
+    static var table: String { get }
+    /// The word in "No such <objectName>: 'id'".
+    static var objectName: String { get }
+    var id: String { get }
+    var created: Int { get }
+    /// Filterable columns and their values.
+    var columns: [String: IndexValue] { get }
+}
+
+extension StoredResource {
+    package var columns: [String: IndexValue] { [:] }
+}
+
+/// A column value.
+package enum IndexValue: Sendable, Equatable {
+    case text(String?)
+    case int(Int?)
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let s): s?.databaseValue ?? .null
+        case .int(let i): i?.databaseValue ?? .null
+        }
+    }
+}
+
+/// A list filter, by column.
+package enum Filter: Sendable {
+    case equals(String, IndexValue)
+    case isNull(String)
+    case isNotNull(String)
+    case range(String, RangeFilter)
+    case oneOf(String, [String])
+    /// SQL `LIKE` (`%` wildcard); `negated` for `NOT LIKE`.
+    case like(String, String, negated: Bool = false)
+}
+
+/// `created[gte]=…` and friends (or an exact `created=…`).
+package struct RangeFilter: Sendable, Equatable {
+    package var gt: Int?
+    package var gte: Int?
+    package var lt: Int?
+    package var lte: Int?
+
+    package init(gt: Int? = nil, gte: Int? = nil, lt: Int? = nil, lte: Int? = nil) {
+        self.gt = gt
+        self.gte = gte
+        self.lt = lt
+        self.lte = lte
+    }
+
+    /// From a validated `.range` parameter.
+    package init?(_ value: ParamValue?) {
+        switch value {
+        case .int(let exact): self.init(gte: exact, lte: exact)
+        case .hash(let h):
+            let p = Params(h)
+            self.init(gt: p.int("gt"), gte: p.int("gte"), lt: p.int("lt"), lte: p.int("lte"))
+        default: return nil
+        }
+    }
+
+    package func contains(_ v: Int) -> Bool {
+        if let gt, !(v > gt) { return false }
+        if let gte, !(v >= gte) { return false }
+        if let lt, !(v < lt) { return false }
+        if let lte, !(v <= lte) { return false }
+        return true
+    }
+}
+
+/// Cursor pagination input (`limit`, `starting_after`, `ending_before`).
+package struct PageRequest: Sendable {
+    package var limit: Int
+    package var startingAfter: String?
+    package var endingBefore: String?
+
+    package init(limit: Int = 10, startingAfter: String? = nil, endingBefore: String? = nil) {
+        self.limit = limit
+        self.startingAfter = startingAfter
+        self.endingBefore = endingBefore
+    }
+}
+
+package struct Page<T: Sendable>: Sendable {
+    package var items: [T]
+    package var hasMore: Bool
+}
+
+/// A stored response for an `Idempotency-Key`.
+package struct IdempotencyRecord: Sendable {
+    package var fingerprint: String
+    package var status: Int
+    package var body: String
+    package var requestID: String
+}
+
+/// The operations a transaction offers. Lives only inside one `AppDatabase.write`/`read`; every query is
+/// scoped to the request's account, so different API keys can never see each other's objects.
+package final class Store {
+    private let db: Database
+    package let context: StoreContext
+    package var signals: Set<Signal> = []
+
+    init(_ db: Database, _ context: StoreContext) {
+        self.db = db
+        self.context = context
+    }
+
+    package var account: String { context.account }
+    package var now: Int { context.now }
+    package var ids: IDGenerator { context.ids }
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    private func encode<T: Encodable>(_ v: T) throws -> String {
+        String(decoding: try Self.encoder.encode(v), as: UTF8.self)
+    }
+
+    private func decode<T: Decodable>(_ t: T.Type, _ body: String) throws -> T {
+        try JSONDecoder().decode(t, from: Data(body.utf8))
+    }
+
+    // MARK: Resources
+
+    package func insert<T: StoredResource>(_ value: T) throws {
+        let cols = value.columns.sorted { $0.key < $1.key }
+        let names = ["id", "account", "created", "body"] + cols.map(\.key)
+        var args: [DatabaseValue] = [
+            value.id.databaseValue, account.databaseValue, value.created.databaseValue, try encode(value).databaseValue,
+        ]
+        args += cols.map(\.value.databaseValue)
+        let sql =
+            "INSERT INTO \(T.table) (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
+        try db.execute(sql: sql, arguments: StatementArguments(args))
+    }
+
+    package func update<T: StoredResource>(_ value: T) throws {
+        let cols = value.columns.sorted { $0.key < $1.key }
+        let sets = (["body"] + cols.map(\.key)).map { "\($0) = ?" }.joined(separator: ", ")
+        var args: [DatabaseValue] = [try encode(value).databaseValue]
+        args += cols.map(\.value.databaseValue)
+        args += [value.id.databaseValue, account.databaseValue]
+        try db.execute(sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?", arguments: StatementArguments(args))
+    }
+
+    package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
+        guard
+            let body = try String.fetchOne(
+                db, sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+        else { return nil }
+        return try decode(T.self, body)
+    }
+
+    /// The resource, or Stripe's 404 `resource_missing` naming `param`.
+    package func get<T: StoredResource>(_ type: T.Type, _ id: String, param: String = "id") throws -> T {
+        guard let v = try find(type, id) else { throw StripeError.resourceMissing(T.objectName, id, param: param) }
+        return v
+    }
+
+    private func whereClause(_ filters: [Filter]) -> (String, [DatabaseValue]) {
+        var sql = "account = ?"
+        var args: [DatabaseValue] = [account.databaseValue]
+        for f in filters {
+            switch f {
+            case .equals(let c, let v):
+                if v.databaseValue.isNull {
+                    sql += " AND \(c) IS NULL"
+                } else {
+                    sql += " AND \(c) = ?"
+                    args.append(v.databaseValue)
+                }
+            case .isNull(let c): sql += " AND \(c) IS NULL"
+            case .isNotNull(let c): sql += " AND \(c) IS NOT NULL"
+            case .oneOf(let c, let values):
+                sql += " AND \(c) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
+                args += values.map(\.databaseValue)
+            case .like(let c, let pattern, let negated):
+                sql += " AND \(c) \(negated ? "NOT LIKE" : "LIKE") ? ESCAPE '\\'"
+                args.append(pattern.databaseValue)
+            case .range(let c, let r):
+                if let v = r.gt { sql += " AND \(c) > ?"; args.append(v.databaseValue) }
+                if let v = r.gte { sql += " AND \(c) >= ?"; args.append(v.databaseValue) }
+                if let v = r.lt { sql += " AND \(c) < ?"; args.append(v.databaseValue) }
+                if let v = r.lte { sql += " AND \(c) <= ?"; args.append(v.databaseValue) }
+            }
+        }
+        return (sql, args)
+    }
+
+    /// A page, newest first. Cursors name objects of the same type (404 `resource_missing` otherwise).
+    package func list<T: StoredResource>(_ type: T.Type, where filters: [Filter] = [], page: PageRequest) throws
+        -> Page<T>
+    {
+        var (sql, args) = whereClause(filters)
+        var ascending = false
+        if let after = page.startingAfter {
+            sql += " AND seq < ?"
+            args.append(try cursorSeq(T.self, after, param: "starting_after").databaseValue)
+        } else if let before = page.endingBefore {
+            sql += " AND seq > ?"
+            args.append(try cursorSeq(T.self, before, param: "ending_before").databaseValue)
+            ascending = true
+        }
+        let order = ascending ? "ASC" : "DESC"
+        let bodies = try String.fetchAll(
+            db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
+            arguments: StatementArguments(args + [(page.limit + 1).databaseValue]))
+        var items = try bodies.prefix(page.limit).map { try decode(T.self, $0) }
+        if ascending { items.reverse() }
+        return Page(items: items, hasMore: bodies.count > page.limit)
+    }
+
+    /// Every match, newest first (search scans this).
+    package func all<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> [T] {
+        let (sql, args) = whereClause(filters)
+        return try String.fetchAll(
+            db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC", arguments: StatementArguments(args)
+        ).map { try decode(T.self, $0) }
+    }
+
+    package func count<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> Int {
+        let (sql, args) = whereClause(filters)
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)", arguments: StatementArguments(args)) ?? 0
+    }
+
+    private func cursorSeq<T: StoredResource>(_ type: T.Type, _ id: String, param: String) throws -> Int {
+        guard
+            let seq = try Int.fetchOne(
+                db, sql: "SELECT seq FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+        else { throw StripeError.resourceMissing(T.objectName, id, param: param) }
+        return seq
+    }
+
+    // MARK: Idempotency
+
+    package func idempotencyRecord(key: String, notBefore: Int) throws -> IdempotencyRecord? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT fingerprint, status, body, requestID, created FROM idempotencyKey WHERE account = ? AND key = ?",
+                arguments: [account, key])
+        else { return nil }
+        if (row["created"] as Int) < notBefore { return nil }
+        return IdempotencyRecord(
+            fingerprint: row["fingerprint"], status: row["status"], body: row["body"], requestID: row["requestID"])
+    }
+
+    package func saveIdempotencyRecord(key: String, _ record: IdempotencyRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO idempotencyKey (account, key, fingerprint, status, body, requestID, created)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [account, key, record.fingerprint, record.status, record.body, record.requestID, now])
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+
+/// Makes Stripe-style ids (`cus_…`, `req_…`) and other random tokens.
+///
+/// `.random` is opaque and unguessable (system CSPRNG); `.seeded(n)` repeats the same sequence for the same
+/// seed (`--seed`), so a scenario or recording replays with identical ids; `.incrementing()` gives
+/// `cus_000001`-style ids for golden files.
+package struct IDGenerator: Sendable {
+    private enum Kind: Sendable { case system, seeded, counter }
+
+    /// Holds the generator's mutable state; `Mutex` makes it safe to share between requests.
+    private final class State: Sendable {
+        let kind: Kind
+        let rng: Mutex<SplitMix64>
+        let counter = Mutex(0)
+        init(kind: Kind, seed: UInt64) {
+            self.kind = kind
+            self.rng = Mutex(SplitMix64(seed: seed))
+        }
+    }
+
+    private let state: State
+
+    private init(_ kind: Kind, seed: UInt64 = 0) { state = State(kind: kind, seed: seed) }
+
+    package static var random: IDGenerator { IDGenerator(.system) }
+    package static func seeded(_ seed: UInt64) -> IDGenerator { IDGenerator(.seeded, seed: seed) }
+    package static func incrementing() -> IDGenerator { IDGenerator(.counter) }
+
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+    private func nextRaw() -> UInt64 {
+        switch state.kind {
+        case .system:
+            var g = SystemRandomNumberGenerator()
+            return g.next()
+        case .seeded: return state.rng.withLock { $0.next() }
+        case .counter: return UInt64(state.counter.withLock { c -> Int in c += 1; return c })
+        }
+    }
+
+    /// A random base62 string of `length` characters (zero-padded counter for `.incrementing()`).
+    package func token(_ length: Int) -> String {
+        if state.kind == .counter {
+            let s = String(nextRaw())
+            return String(repeating: "0", count: max(0, length - s.count)) + s
+        }
+        if state.kind == .seeded {
+            return state.rng.withLock { g in String((0..<length).map { _ in Self.alphabet[Int(g.next() % 62)] }) }
+        }
+        var g = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in Self.alphabet[Int(g.next() % 62)] })
+    }
+
+    /// `prefix_` + 24 base62 characters (Stripe's customer ids are shorter: pass `length: 14`).
+    package func make(_ prefix: String, length: Int = 24) -> String { prefix + "_" + token(length) }
+
+    /// A random integer in `range` (seeded runs stay reproducible).
+    package func integer(in range: ClosedRange<Int>) -> Int {
+        let span = UInt64(range.upperBound - range.lowerBound + 1)
+        return range.lowerBound + Int(nextRaw() % span)
+    }
+}
+
+/// SplitMix64: tiny, fast, good enough for reproducible ids (not for secrets; `--seed` is a testing mode).
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import StripeSim
+
+/// The `stripe-sim` command line: parse → build configuration → call the library.
+@main
+struct StripeSimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stripe-sim",
+        abstract: "An offline, stateful simulator of the Stripe API (customers, Accounts v2, Financial Connections, ACH).",
+        subcommands: [Serve.self, Ceiling.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the simulated API (the default command).")
+
+    @Option(help: "Address to bind. Default 127.0.0.1; use 0.0.0.0 only on purpose. Env: STRIPE_SIM_HOST.")
+    var host: String?
+
+    @Option(help: "Port. Default 12111. Env: STRIPE_SIM_PORT.")
+    var port: Int?
+
+    @Option(help: "SQLite file for durable state (WAL). Default: in memory. Env: STRIPE_SIM_DB.")
+    var db: String?
+
+    @Option(help: "Seed for deterministic ids and a fixed start time (2026-01-01T00:00:00Z). Env: STRIPE_SIM_SEED.")
+    var seed: UInt64?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Default info. Env: STRIPE_SIM_LOG_LEVEL.")
+    var logLevel: String?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+    }
+
+    func configuration() throws -> SimulatorConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        var config = SimulatorConfiguration()
+        config.host = host ?? env["STRIPE_SIM_HOST"] ?? config.host
+        if let p = port ?? env["STRIPE_SIM_PORT"].flatMap(Int.init) { config.port = p }
+        config.databasePath = db ?? env["STRIPE_SIM_DB"]
+        config.seed = seed ?? env["STRIPE_SIM_SEED"].flatMap(UInt64.init)
+        if let level = (logLevel ?? env["STRIPE_SIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) {
+            config.logLevel = level
+        }
+        return config
+    }
+
+    func run() async throws {
+        let config = try configuration()
+        let deps = try AppDependencies.live(config)
+        let app = try await buildApplication(config, deps)
+        let url = "http://\(config.host):\(config.port)"
+        var banner = "stripe-sim listening on \(url)\n"
+        banner += "storage: \(config.databasePath.map { "SQLite file \($0) (WAL)" } ?? "in memory (state is lost on exit; --db FILE keeps it)")\n"
+        if let seed = config.seed { banner += "seed: \(seed) (deterministic ids, clock starts 2026-01-01T00:00:00Z)\n" }
+        banner += "point an SDK at it: stripe.StripeClient(\"sk_test_123\", base_addresses={\"api\": \"\(url)\"})  ·  curl \(url)/v1/customers -u sk_test_123:\n"
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        try await app.runService()
+    }
+}
+
+/// A bare Hummingbird route with a fixed JSON body: the benchmark's ceiling on this machine (hidden).
+struct Ceiling: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve GET / with a fixed small JSON body (benchmark ceiling).", shouldDisplay: false)
+
+    @Option var host = "127.0.0.1"
+    @Option var port = 12112
+
+    func run() async throws {
+        let router = Router()
+        router.get("/") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"id": "cus_ceiling", "object": "customer"}"#)))
+        }
+        var logger = Logger(label: "ceiling")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+
+@testable import StripeSim
+
+@Suite struct FormDecodingTests {
+    private func decode(_ s: String) throws(StripeError) -> RawHash { try FormDecoding.decode(s) }
+
+    @Test func nestedHashes() throws {
+        let h = try decode("a[b][c]=1&a[b][d]=2&e=3")
+        #expect(h["a"] == .hash(RawHash.make(["b": .hash(RawHash.make(["c": .string("1"), "d": .string("2")]))])))
+        #expect(h["e"] == .string("3"))
+    }
+
+    @Test func appendAndIndexedArrays() throws {
+        let h = try decode("x[]=a&x[]=b&y[0]=c&y[1]=d")
+        #expect(h["x"] == .list([.string("a"), .string("b")]))
+        let p = try ParamValidator.validate(h, ["x": .array(.string), "y": .array(.string)])
+        #expect(p.strings("x") == ["a", "b"])
+        #expect(p.strings("y") == ["c", "d"])
+    }
+
+    @Test func arraysOfHashes() throws {
+        let h = try decode("f[0][name]=a&f[0][value]=1&f[1][name]=b&f[1][value]=2")
+        let p = try ParamValidator.validate(h, ["f": .array(.hash(["name": .string, "value": .string]))])
+        #expect(p.hashes("f")?.map { $0.string("name") } == ["a", "b"])
+        let appended = try decode("g[][name]=a&g[][value]=1&g[][name]=b")
+        #expect(appended["g"] == .list([
+            .hash(RawHash.make(["name": .string("a"), "value": .string("1")])), .hash(RawHash.make(["name": .string("b")])),
+        ]))
+    }
+
+    @Test func spacesAndPercentEncoding() throws {
+        let h = try decode("name=Jenny+Rosen&note=a%20b%2Bc&%5Bk%5D=v&meta%5Bx%5D=y")
+        #expect(h["name"] == .string("Jenny Rosen"))
+        #expect(h["note"] == .string("a b+c"))
+        #expect(h["meta"] == .hash(RawHash.make(["x": .string("y")])))
+    }
+
+    @Test func repeatedScalarKeysLastWins() throws {
+        #expect(try decode("a=1&a=2")["a"] == .string("2"))
+    }
+
+    @Test func emptyValuesMeanUnset() throws {
+        let h = try decode("description=&metadata[k]=")
+        let p = try ParamValidator.validate(h, ["description": Param.string.isEmptyable, "metadata": .metadata])
+        #expect(p.isUnset("description"))
+        #expect(p.metadataUpdate() == .merge(["k": nil]))
+        #expect(MetadataUpdate.merge(["k": nil]).applied(to: ["k": "v", "o": "w"]) == ["o": "w"])
+        let cleared = try ParamValidator.validate(try decode("metadata="), ["metadata": .metadata])
+        #expect(cleared.metadataUpdate() == .clear)
+    }
+
+    @Test(arguments: ["a=%zz", "a=%4", "a%=1", "a=%ff%fe"])
+    func invalidPercentEncodingIsA400(_ body: String) throws {
+        #expect(throws: StripeError.self) { try decode(body) }
+        do { _ = try decode(body) } catch { #expect(error.status == 400) }
+    }
+
+    @Test func absurdNestingIsRefused() throws {
+        let key = "a" + String(repeating: "[b]", count: 40)
+        do {
+            _ = try decode("\(key)=1")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.status == 400)
+            #expect(error.param == "a")
+        }
+    }
+
+    @Test func explicitIndicesMustBeSequential() throws {
+        let h = try decode("expand[1]=a")
+        do {
+            _ = try ParamValidator.validate(h, ["expand": .array(.string)])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.param == "expand")
+            #expect(error.message.contains("we expected to have a key with the value `0`"))
+        }
+    }
+
+    @Test func scalarThenHashConflicts() throws {
+        #expect(throws: StripeError.self) { try decode("a=1&a[b]=2") }
+        #expect(throws: StripeError.self) { try decode("a[b]=2&a=1") }
+    }
+
+    @Test func malformedKeysStayLiteral() throws {
+        #expect(try decode("a[b=1").keys == ["a[b"])
+    }
+
+    @Test func jsonValueRoundTrip() throws {
+        let text = #"{"a": [1, 2.5, true, null, "x\"\n\u00e9\ud83d\ude00"], "b": {}}"#
+        let v = try #require(JSONValue.parse(text))
+        #expect(v["a"] == [1, .double(2.5), true, nil, "x\"\né😀"])
+        #expect(JSONValue.parse(v.serialized()) == v)
+        #expect(JSONValue.parse("{\"a\": 1,}") == nil)
+        #expect(JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) == nil)
+    }
+}
+
+extension RawHash {
+    static func make(_ pairs: KeyValuePairs<String, RawParam>) -> RawHash {
+        var h = RawHash()
+        for (k, v) in pairs { h[k] = v }
+        return h
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import NIOHTTP1
+import Synchronization
+import Testing
+
+@testable import StripeSim
+
+@Suite struct PersistenceTests {
+    @Test func stateSurvivesReopeningTheDatabaseFile() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("state.sqlite").path
+        let created = Collected()
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let r = try await c.post("/v1/customers", "email=kept%40example.com&metadata[k]=v")
+            #expect(r.status == 200)
+            created.append(r.id)
+        }
+        let id = created.values.first ?? ""
+        let reopened = try TestApp(ids: .random, databasePath: path)
+        try await reopened.run { c in
+            let r = try await c.get("/v1/customers/\(id)")
+            #expect(r["email"] == "kept@example.com")
+            #expect(try await c.get("/v1/events")["data.0.type"] == "customer.created")
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// The real binary on a socket: restart and `kill -9` survival.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct LiveServerTests {
+    @Test func gracefulRestartKeepsState() async throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("s.sqlite").path
+        let first = try await LiveServer(arguments: ["--db", db])
+        let created = try await first.request(.POST, "/v1/customers", body: "name=Restart")
+        #expect(created.status == 200)
+        first.stop()
+        let second = try await LiveServer(arguments: ["--db", db])
+        defer { second.stop() }
+        let fetched = try await second.request(.GET, "/v1/customers/\(created.json["id"]?.stringValue ?? "")")
+        #expect(fetched.status == 200)
+        #expect(fetched.json["name"] == "Restart")
+    }
+
+    @Test func sigkillLosesNothingAcknowledged() async throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("k.sqlite").path
+        let server = try await LiveServer(arguments: ["--db", db])
+        let acknowledged = Collected()
+        // Four writers stream creates; the server is killed while they are in flight.
+        let writers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for w in 0..<4 {
+                    group.addTask {
+                        for i in 0..<100_000 {
+                            guard !Task.isCancelled,
+                                let r = try? await server.request(.POST, "/v1/customers", body: "name=w\(w)-\(i)"),
+                                r.status == 200, let id = r.json["id"]?.stringValue
+                            else { return }
+                            acknowledged.append(id)
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(1500))
+        server.kill()
+        await writers.value
+        let ids = acknowledged.values
+        #expect(ids.count > 20, "too few writes acknowledged before the kill: \(ids.count)")
+
+        let restarted = try await LiveServer(arguments: ["--db", db])
+        defer { restarted.stop() }
+        var missing: [String] = []
+        for id in ids where try await restarted.request(.GET, "/v1/customers/\(id)").status != 200 {
+            missing.append(id)
+        }
+        #expect(missing.isEmpty, "acknowledged but lost after kill -9: \(missing.prefix(5))")
+        let events = try await restarted.request(.GET, "/v1/events?type=customer.created&limit=1")
+        #expect(events.status == 200)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func seededServersRepeatTheirIDs() async throws {
+        var firstIDs: [String] = []
+        for run in 0..<2 {
+            let server = try await LiveServer(arguments: ["--seed", "42"])
+            let a = try await server.request(.POST, "/v1/customers", body: "name=A")
+            let b = try await server.request(.POST, "/v1/customers", body: "name=B")
+            let ids = [a.json["id"]?.stringValue ?? "", b.json["id"]?.stringValue ?? ""]
+            if run == 0 { firstIDs = ids } else { #expect(ids == firstIDs) }
+            #expect(abs((a.json["created"]?.intValue ?? 0) - 1_767_225_600) < 60)
+            server.stop()
+        }
+        #expect(firstIDs[0].hasPrefix("cus_") && firstIDs[0] != firstIDs[1])
+    }
+}
+
+/// Strings gathered from concurrent tasks.
+final class Collected: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ s: String) { storage.withLock { $0.append(s) } }
+    var values: [String] { storage.withLock { $0 } }
+}
