@@ -129,9 +129,8 @@ package struct APIPipeline: Sendable {
             try IdempotencyGate.validate(key: key)
             idempotencyKey = key
         }
-        let storeContext = StoreContext(
-            account: credentials.account, now: deps.clock.unixNow, ids: deps.ids, requestID: requestID,
-            idempotencyKey: idempotencyKey, apiVersion: version)
+        let storeContext = deps.storeContext(
+            account: credentials.account, requestID: requestID, idempotencyKey: idempotencyKey, apiVersion: version)
         var headers = HTTPFields()
         headers[.stripeVersion] = version
         if let key = idempotencyKey { headers[.idempotencyKey] = key }
@@ -187,29 +186,39 @@ package struct APIPipeline: Sendable {
         let expand = params.strings("expand") ?? []
         let handler = endpoint.handler
         let expansions = self.expansions
-        let render: @Sendable (Store) throws -> String = { store in
-            var json = try handler(api, store)
-            if !expand.isEmpty { json = try expansions.apply(json, paths: expand, store: store) }
-            json["__total_count"] = nil
-            let body = json.serialized()
+        let family = endpoint.family
+        let render: @Sendable (Store) throws -> (Int, String) = { store in
+            var status = 200
+            var body: String
+            do {
+                var json = try handler(api, store)
+                if !expand.isEmpty { json = try expansions.apply(json, paths: expand, store: store) }
+                json["__total_count"] = nil
+                body = json.serialized()
+            } catch let error as StripeError where error.commitsChanges {
+                // The error is the answer, but what the request did stays.
+                status = error.status
+                body = (family == .v1 ? error.v1Body : error.v2Body).serialized()
+            }
             if var record, let key = api.idempotencyKey {
-                record.status = 200
+                record.status = status
                 record.body = body
                 try store.saveIdempotencyRecord(key: key, record)
             }
-            return body
+            return (status, body)
         }
+        let status: Int
         let body: String
         if endpoint.writes {
-            let (text, signals) = try await deps.database.write(storeContext, render)
+            let ((code, text), signals) = try await deps.database.write(storeContext, render)
             deps.dispatch(signals)
-            body = text
+            (status, body) = (code, text)
         } else {
-            body = try await deps.database.read(storeContext, render)
+            (status, body) = try await deps.database.read(storeContext, render)
         }
         var headers = headers
         if record != nil { headers[.originalRequest] = context.requestID }
-        return Self.jsonResponse(status: 200, body: body, headers: headers)
+        return Self.jsonResponse(status: status, body: body, headers: headers)
     }
 
     package static func jsonResponse(status: Int, body: String, headers: HTTPFields = [:]) -> Response {

@@ -11,6 +11,8 @@ package struct AppDependencies: Sendable {
     package var database: AppDatabase
     package var logger: Logger
     package var idempotency = IdempotencyGate()
+    /// `--ach-settlement-delay`: how long a debit off any test clock stays `processing`.
+    package var achSettlementDelayMillis = 2000
     package var background = BackgroundWork()
 
     package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
@@ -36,7 +38,23 @@ package struct AppDependencies: Sendable {
         }
         var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: config.databasePath), logger: logger)
         if let seed = config.seed { deps.requestIDs = .seeded(seed &+ 0x5EED) }
+        let delay = config.achSettlementDelay.components
+        deps.achSettlementDelayMillis = Int(delay.seconds) * 1000 + Int(delay.attoseconds / 1_000_000_000_000_000)
         return deps
+    }
+
+    /// The context of one transaction for `account`: now (or a test clock's simulated `atSeconds`), ids, settings.
+    package func storeContext(
+        account: String, atSeconds: Int? = nil, requestID: String? = nil, idempotencyKey: String? = nil,
+        apiVersion: String = StripeVersion.current
+    ) -> StoreContext {
+        let now = clock.now()
+        var context = StoreContext(
+            account: account, now: atSeconds ?? Int(now.timeIntervalSince1970), ids: ids, requestID: requestID,
+            idempotencyKey: idempotencyKey, apiVersion: apiVersion,
+            nowMillis: atSeconds.map { $0 * 1000 } ?? Scheduler.millis(now))
+        context.achSettlementDelayMillis = achSettlementDelayMillis
+        return context
     }
 
     /// Hands committed work to the background services.
@@ -45,6 +63,7 @@ package struct AppDependencies: Sendable {
             switch signal {
             case .clockAdvancing(let account, let id): background.clockAdvances.yield(ClockRef(account: account, id: id))
             case .eventsWritten: background.events.yield(())
+            case .jobsScheduled: background.jobs.yield(())
             }
         }
     }
@@ -56,10 +75,13 @@ package struct BackgroundWork: Sendable {
     package let clockAdvanceStream: AsyncStream<ClockRef>
     package let events: AsyncStream<Void>.Continuation
     package let eventStream: AsyncStream<Void>
+    package let jobs: AsyncStream<Void>.Continuation
+    package let jobStream: AsyncStream<Void>
 
     package init() {
         (clockAdvanceStream, clockAdvances) = AsyncStream.makeStream(of: ClockRef.self)
         (eventStream, events) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (jobStream, jobs) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 }
 

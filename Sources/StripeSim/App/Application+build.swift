@@ -13,10 +13,11 @@ package func buildApplication(_ config: SimulatorConfiguration, _ deps: AppDepen
     -> some ApplicationProtocol
 {
     let router = buildRouter(config, deps)
+    let scheduler = Scheduler(deps: deps, handlers: jobHandlers())
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "stripe-sim"),
-        services: [TestClockAdvancer(deps: deps)],
+        services: [scheduler, TestClockAdvancer(deps: deps, scheduler: scheduler)],
         logger: deps.logger)
     app.beforeServerStarts {}
     return app
@@ -30,12 +31,27 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
 
     var expansions = Expansions()
     CustomersController.register(&expansions)
+    PaymentIntentsController.register(&expansions)
 
     let api = APIRoutes(router: router, pipeline: APIPipeline(deps: deps, expansions: expansions, maxBodyBytes: config.maxBodyBytes))
     CustomersController().addRoutes(to: api)
     EventsController().addRoutes(to: api)
     TestClocksController().addRoutes(to: api)
     V2AccountsController().addRoutes(to: api)
+    PaymentMethodsController().addRoutes(to: api)
+    PaymentIntentsController().addRoutes(to: api)
+    SetupIntentsController().addRoutes(to: api)
+    MandatesController().addRoutes(to: api)
+    ChargesController().addRoutes(to: api)
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
     return router
+}
+
+/// Every kind of time-driven job and what runs it.
+package func jobHandlers() -> [String: JobHandler] {
+    [
+        ACHEngine.settleJob: ACHEngine.settle,
+        ACHEngine.disputeJob: ACHEngine.dispute,
+        ACHEngine.microdepositTimeoutJob: ACHEngine.microdepositTimeout,
+    ]
 }

@@ -13,6 +13,9 @@ package struct SimulatorConfiguration: Sendable {
     package var seed: UInt64?
     /// `--log-level` (default `info`).
     package var logLevel: Logger.Level = .info
+    /// `--ach-settlement-delay`: how long an ACH debit off any test clock stays `processing` before the bank
+    /// answers (default 2 s; `0` settles at once). Debits of customers on a test clock follow the clock instead.
+    package var achSettlementDelay: Duration = .seconds(2)
     /// Largest request body accepted (bytes); larger bodies are a clean 413.
     package var maxBodyBytes = 1 << 20
 

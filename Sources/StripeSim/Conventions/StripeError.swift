@@ -15,6 +15,9 @@ package struct StripeError: Error, Sendable, Equatable {
     /// Parameter-validation failures are not stored under an idempotency key (Stripe saves a result only once
     /// endpoint execution begins), so the same key can be retried with corrected parameters.
     package var isValidationFailure = false
+    /// The request's changes are kept although it answers with this error (a declined confirmation records its
+    /// failed charge; a wrong microdeposit guess uses up an attempt).
+    package var commitsChanges = false
 
     package init(
         status: Int, type: String = "invalid_request_error", code: String? = nil, message: String,
@@ -27,6 +30,13 @@ package struct StripeError: Error, Sendable, Equatable {
         self.param = param
         self.extra = extra
         self.isValidationFailure = isValidationFailure
+    }
+
+    /// This error, but committing the request's changes.
+    package var committing: StripeError {
+        var e = self
+        e.commitsChanges = true
+        return e
     }
 
     /// The v1 envelope body (`{"error": {…}}`); null members omitted, as Stripe does.

@@ -7,8 +7,12 @@ import ServiceLifecycle
 /// Clocks left advancing by a crash are resumed at start.
 package struct TestClockAdvancer: Service {
     let deps: AppDependencies
+    let scheduler: Scheduler
 
-    package init(deps: AppDependencies) { self.deps = deps }
+    package init(deps: AppDependencies, scheduler: Scheduler) {
+        self.deps = deps
+        self.scheduler = scheduler
+    }
 
     package func run() async throws {
         for ref in try await deps.database.advancingClocks() { await complete(ref) }
@@ -19,8 +23,11 @@ package struct TestClockAdvancer: Service {
 
     /// Completes one advance (tests call it directly).
     package func complete(_ ref: ClockRef) async {
-        let context = StoreContext(account: ref.account, now: deps.clock.unixNow, ids: deps.ids)
+        let context = deps.storeContext(account: ref.account)
         do {
+            // Everything that fell due on the clock runs first, in time order, each at its own clock time.
+            let target = try await deps.database.read(context) { store in try store.find(TestClock.self, ref.id)?.targetFrozenTime }
+            if let target { await scheduler.runClock(ref, untilSeconds: target) }
             let (_, signals) = try await deps.database.write(context) { store in
                 guard var clock = try store.find(TestClock.self, ref.id), clock.status == .advancing, !clock.deleted
                 else { return }

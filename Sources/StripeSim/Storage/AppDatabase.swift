@@ -8,6 +8,7 @@ import GRDB
 /// behaviour); `--db FILE` opens a `DatabasePool` in WAL mode.
 package struct AppDatabase: Sendable {
     private let writer: any DatabaseWriter
+    var reader: any DatabaseReader { writer }
 
     /// Opens (and migrates) a database.
     /// - Parameter path: a file path for durable state, or `nil` for in-memory.
@@ -79,13 +80,18 @@ package struct StoreContext: Sendable {
     package var requestID: String?
     package var idempotencyKey: String?
     package var apiVersion: String
+    /// Milliseconds precision of `now`, for wall-clock job due times.
+    package var nowMillis: Int
+    /// Delay before an ACH debit off any test clock settles (`--ach-settlement-delay`).
+    package var achSettlementDelayMillis = 2000
 
     package init(
         account: String, now: Int, ids: IDGenerator, requestID: String? = nil, idempotencyKey: String? = nil,
-        apiVersion: String = StripeVersion.current
+        apiVersion: String = StripeVersion.current, nowMillis: Int? = nil
     ) {
         self.account = account
         self.now = now
+        self.nowMillis = nowMillis ?? now * 1000
         self.ids = ids
         self.requestID = requestID
         self.idempotencyKey = idempotencyKey
@@ -96,6 +102,8 @@ package struct StoreContext: Sendable {
 /// Work a committed transaction hands to background services.
 package enum Signal: Hashable, Sendable {
     case eventsWritten
+    /// New time-driven work was scheduled.
+    case jobsScheduled
     /// A test clock (account, id) started advancing.
     case clockAdvancing(account: String, id: String)
 }

@@ -49,6 +49,84 @@ enum Migrations {
                 t.primaryKey(["account", "key"])
             }
         }
+        m.registerMigration("v3: scheduled jobs") { db in
+            try db.create(table: "job") { t in
+                t.column("seq", .integer).primaryKey(autoincrement: true)
+                t.column("account", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("target", .text).notNull()
+                // Milliseconds: on the server clock, or on the test clock's frozen time when `testClock` is set.
+                t.column("dueAt", .integer).notNull()
+                t.column("testClock", .text)
+                t.column("payload", .text).notNull()
+            }
+            try db.create(index: "job_due", on: "job", columns: ["testClock", "dueAt"])
+            try db.create(index: "job_target", on: "job", columns: ["account", "target"])
+        }
+        m.registerMigration("v4: financial connections") { db in
+            func resourceTable(_ name: String, extra: (TableDefinition) -> Void) throws {
+                try db.create(table: name) { t in
+                    t.column("seq", .integer).primaryKey(autoincrement: true)
+                    t.column("id", .text).notNull().unique()
+                    t.column("account", .text).notNull()
+                    t.column("created", .integer).notNull()
+                    t.column("body", .text).notNull()
+                    extra(t)
+                }
+                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
+            }
+            try resourceTable("fcSession") { t in
+                t.column("clientSecret", .text).notNull()
+                t.column("status", .text).notNull()
+            }
+            try resourceTable("fcAccount") { t in
+                t.column("session", .text).notNull()
+                t.column("customer", .text)
+                t.column("customerAccount", .text)
+                t.column("connectAccount", .text)
+                t.column("status", .text).notNull()
+            }
+            try db.create(index: "fcAccount_holder", on: "fcAccount", columns: ["account", "customer"])
+            try resourceTable("fcOwnership") { t in t.column("fcAccount", .text).notNull() }
+            try resourceTable("fcTransaction") { t in
+                t.column("fcAccount", .text).notNull()
+                t.column("transactedAt", .integer).notNull()
+                t.column("refreshIndex", .integer).notNull()
+            }
+            try db.create(index: "fcTransaction_account", on: "fcTransaction", columns: ["account", "fcAccount", "seq"])
+        }
+        m.registerMigration("v5: ach direct debit") { db in
+            func resourceTable(_ name: String, extra: (TableDefinition) -> Void) throws {
+                try db.create(table: name) { t in
+                    t.column("seq", .integer).primaryKey(autoincrement: true)
+                    t.column("id", .text).notNull().unique()
+                    t.column("account", .text).notNull()
+                    t.column("created", .integer).notNull()
+                    t.column("body", .text).notNull()
+                    extra(t)
+                }
+                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
+            }
+            try resourceTable("paymentMethod") { t in
+                t.column("customer", .text)
+                t.column("customerAccount", .text)
+            }
+            try resourceTable("mandate") { t in t.column("paymentMethod", .text).notNull() }
+            try resourceTable("charge") { t in
+                t.column("customer", .text)
+                t.column("paymentIntent", .text)
+            }
+            try resourceTable("paymentIntent") { t in
+                t.column("customer", .text)
+                t.column("customerAccount", .text)
+                t.column("status", .text).notNull()
+            }
+            try resourceTable("setupIntent") { t in
+                t.column("customer", .text)
+                t.column("customerAccount", .text)
+                t.column("paymentMethod", .text)
+            }
+        }
         return m
     }
 }

@@ -104,9 +104,11 @@ package struct IdempotencyRecord: Sendable {
 /// The operations a transaction offers. Lives only inside one `AppDatabase.write`/`read`; every query is
 /// scoped to the request's account, so different API keys can never see each other's objects.
 package final class Store {
-    private let db: Database
+    let db: Database
     package let context: StoreContext
     package var signals: Set<Signal> = []
+    /// The raw connection, for the storage layer's own extensions only.
+    var database: Database { db }
 
     init(_ db: Database, _ context: StoreContext) {
         self.db = db

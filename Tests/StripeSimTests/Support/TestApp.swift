@@ -15,7 +15,7 @@ struct TestApp {
     let deps: AppDependencies
     let clock: ManualClock
 
-    init(ids: IDGenerator = .incrementing(), databasePath: String? = nil) throws {
+    init(ids: IDGenerator = .incrementing(), databasePath: String? = nil, settlementDelayMillis: Int = 0) throws {
         var config = SimulatorConfiguration()
         config.port = 0
         self.config = config
@@ -23,7 +23,9 @@ struct TestApp {
         self.clock = clock
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: databasePath), logger: logger)
+        var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: databasePath), logger: logger)
+        deps.achSettlementDelayMillis = settlementDelayMillis
+        self.deps = deps
     }
 
     /// Runs `body` against the app in process (no socket).
@@ -89,6 +91,25 @@ struct Client: Sendable {
     }
 
     func with(key: String) -> Client { var c = self; c.key = key; return c }
+
+    /// Polls `uri` until `path` equals `value` (background work: settlement, clock advances, refreshes).
+    @discardableResult
+    func eventually(_ uri: String, _ path: String, _ value: JSONValue, timeout: Duration = .seconds(10)) async throws -> Reply {
+        let deadline = ContinuousClock.now + timeout
+        var last = try await get(uri)
+        while last[path] != value && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            last = try await get(uri)
+        }
+        #expect(last[path] == value, "\(uri) \(path): \(last[path] ?? .null) after \(timeout)")
+        return last
+    }
+
+    /// Event types for an object, oldest first.
+    func eventTypes(for id: String) async throws -> [String] {
+        let all = try await get("/v1/events?limit=100")["data"]?.arrayValue ?? []
+        return all.reversed().filter { $0["data"]?["object"]?["id"]?.stringValue == id }.compactMap { $0["type"]?.stringValue }
+    }
 }
 
 /// Appends `{"method","path","status","body"}` lines for `check_response.py --batch`.
