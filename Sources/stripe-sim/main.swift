@@ -32,11 +32,29 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default info. Env: STRIPE_SIM_LOG_LEVEL.")
     var logLevel: String?
 
+    @Option(
+        help: "How long an ACH debit off any test clock stays processing: 0, 500ms, 2s, 1m. Default 2s. Env: STRIPE_SIM_ACH_SETTLEMENT_DELAY.")
+    var achSettlementDelay: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
+        if let achSettlementDelay, Self.parseDuration(achSettlementDelay) == nil {
+            throw ValidationError("--ach-settlement-delay takes a duration such as 0, 500ms, 2s or 1m.")
+        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+    }
+
+    /// `0`, `500ms`, `2s`, `1m`, `1h`.
+    static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        if let n = Int64(text) { return n == 0 ? .zero : nil }
+        for (suffix, ms) in units where text.hasSuffix(suffix) {
+            guard let n = Int64(text.dropLast(suffix.count)), n >= 0 else { return nil }
+            return .milliseconds(n * ms)
+        }
+        return nil
     }
 
     func configuration() throws -> SimulatorConfiguration {
@@ -48,6 +66,9 @@ struct Serve: AsyncParsableCommand {
         config.seed = seed ?? env["STRIPE_SIM_SEED"].flatMap(UInt64.init)
         if let level = (logLevel ?? env["STRIPE_SIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) {
             config.logLevel = level
+        }
+        if let delay = (achSettlementDelay ?? env["STRIPE_SIM_ACH_SETTLEMENT_DELAY"]).flatMap(Self.parseDuration) {
+            config.achSettlementDelay = delay
         }
         return config
     }
