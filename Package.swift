@@ -34,7 +34,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Bank"],  // TEMP-EXCLUDE-BANK
             swiftSettings: swiftSettings
         ),
         .executableTarget(

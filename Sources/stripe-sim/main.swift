@@ -33,6 +33,10 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     @Option(
+        help: "A folder (or .json file) of bank fixtures adding to or overriding the built-in ones; repeatable. Env: STRIPE_SIM_FIXTURES (colon-separated).")
+    var fixtures: [String] = []
+
+    @Option(
         help: "How long an ACH debit off any test clock stays processing: 0, 500ms, 2s, 1m. Default 2s. Env: STRIPE_SIM_ACH_SETTLEMENT_DELAY.")
     var achSettlementDelay: String?
 
@@ -67,6 +71,8 @@ struct Serve: AsyncParsableCommand {
         if let level = (logLevel ?? env["STRIPE_SIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) {
             config.logLevel = level
         }
+        config.fixturesDirectories =
+            fixtures.isEmpty ? (env["STRIPE_SIM_FIXTURES"]?.split(separator: ":").map(String.init) ?? []) : fixtures
         if let delay = (achSettlementDelay ?? env["STRIPE_SIM_ACH_SETTLEMENT_DELAY"]).flatMap(Self.parseDuration) {
             config.achSettlementDelay = delay
         }

@@ -13,6 +13,8 @@ package struct AppDependencies: Sendable {
     package var idempotency = IdempotencyGate()
     /// `--ach-settlement-delay`: how long a debit off any test clock stays `processing`.
     package var achSettlementDelayMillis = 2000
+    /// The institutions and accounts of the simulated banks (`Fixtures/`, plus `--fixtures DIR`).
+    package var bank = BankFixtures()
     package var background = BackgroundWork()
 
     package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
@@ -38,6 +40,8 @@ package struct AppDependencies: Sendable {
         }
         var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: config.databasePath), logger: logger)
         if let seed = config.seed { deps.requestIDs = .seeded(seed &+ 0x5EED) }
+        deps.bank = try BankFixtures.loadDefault().overlaying(
+            directories: config.fixturesDirectories.map { URL(fileURLWithPath: $0) })
         let delay = config.achSettlementDelay.components
         deps.achSettlementDelayMillis = Int(delay.seconds) * 1000 + Int(delay.attoseconds / 1_000_000_000_000_000)
         return deps
@@ -54,6 +58,7 @@ package struct AppDependencies: Sendable {
             idempotencyKey: idempotencyKey, apiVersion: apiVersion,
             nowMillis: atSeconds.map { $0 * 1000 } ?? Scheduler.millis(now))
         context.achSettlementDelayMillis = achSettlementDelayMillis
+        context.bank = bank
         return context
     }
 

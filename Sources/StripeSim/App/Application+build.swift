@@ -32,12 +32,16 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     var expansions = Expansions()
     CustomersController.register(&expansions)
     PaymentIntentsController.register(&expansions)
+    FCAccountsController.register(&expansions)
 
     let api = APIRoutes(router: router, pipeline: APIPipeline(deps: deps, expansions: expansions, maxBodyBytes: config.maxBodyBytes))
     CustomersController().addRoutes(to: api)
     EventsController().addRoutes(to: api)
     TestClocksController().addRoutes(to: api)
     V2AccountsController().addRoutes(to: api)
+    FCSessionsController().addRoutes(to: api)
+    FCAccountsController().addRoutes(to: api)
+    FCTestHelpersController().addRoutes(to: api)
     PaymentMethodsController().addRoutes(to: api)
     PaymentIntentsController().addRoutes(to: api)
     SetupIntentsController().addRoutes(to: api)
@@ -53,5 +57,8 @@ package func jobHandlers() -> [String: JobHandler] {
         ACHEngine.settleJob: ACHEngine.settle,
         ACHEngine.disputeJob: ACHEngine.dispute,
         ACHEngine.microdepositTimeoutJob: ACHEngine.microdepositTimeout,
+        FCEngine.refreshJob: FCEngine.finishRefresh,
+        FCEngine.deactivateJob: FCEngine.deactivate,
+        FCEngine.accountNumbersJob: FCEngine.accountNumbersEvent,
     ]
 }

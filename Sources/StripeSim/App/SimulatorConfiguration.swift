@@ -16,6 +16,8 @@ package struct SimulatorConfiguration: Sendable {
     /// `--ach-settlement-delay`: how long an ACH debit off any test clock stays `processing` before the bank
     /// answers (default 2 s; `0` settles at once). Debits of customers on a test clock follow the clock instead.
     package var achSettlementDelay: Duration = .seconds(2)
+    /// `--fixtures DIR` (repeatable): bank fixture files that add or override the embedded defaults.
+    package var fixturesDirectories: [String] = []
     /// Largest request body accepted (bytes); larger bodies are a clean 413.
     package var maxBodyBytes = 1 << 20
 

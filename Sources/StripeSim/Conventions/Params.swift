@@ -322,6 +322,7 @@ package enum ParamValidator {
     /// `a[]=…` lists, or `a[0]=…&a[1]=…` hashes whose keys must be numeric and sequential from 0.
     private static func listItems(_ value: RawParam, name: String) throws(StripeError) -> [RawParam] {
         switch value {
+        case .list([.string("")]): return []  // `a[]=`: an empty array (unset)
         case .list(let l): return l
         case .hash(let h):
             var items: [RawParam] = []

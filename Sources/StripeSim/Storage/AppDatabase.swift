@@ -84,6 +84,8 @@ package struct StoreContext: Sendable {
     package var nowMillis: Int
     /// Delay before an ACH debit off any test clock settles (`--ach-settlement-delay`).
     package var achSettlementDelayMillis = 2000
+    /// The bank fixtures (institutions and their accounts) this server simulates.
+    package var bank = BankFixtures()
 
     package init(
         account: String, now: Int, ids: IDGenerator, requestID: String? = nil, idempotencyKey: String? = nil,

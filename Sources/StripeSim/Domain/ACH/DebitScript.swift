@@ -89,6 +89,11 @@ package struct DebitScript: Codable, Sendable, Equatable {
         "000555555559": DebitScript(kind: .dispute),
         "000000000009": DebitScript(kind: .processing),
         "000777777771": DebitScript(kind: .returned, failureCode: "amount_too_large"),
+        // Simulator-only numbers for returns Stripe publishes no test number for (the default fixtures use them).
+        "000000000404": returned("R04")!,
+        "000000001616": returned("R16")!,
+        "000000002020": returned("R20")!,
+        "000000002929": returned("R29")!,
     ]
 
     /// Test PaymentMethod tokens → account number.

@@ -170,6 +170,8 @@ package struct FCTransaction: StoredResource, Equatable {
     package var id: String
     package var created: Int
     package var account: String
+    /// The fixture's stable key: later refreshes update this transaction instead of adding a copy.
+    package var key: String
     package var amount: Int
     package var currency: String
     package var description: String
