@@ -214,9 +214,122 @@ def main(argv=None):
 
     check("v2 core.accounts.retrieve (include)", retrieve_account)
 
+    check_financial_connections_and_ach(client, base, args.key, run)
+
     failed = sum(1 for _, ok in RESULTS if not ok)
     print("%d passed, %d failed" % (len(RESULTS) - failed, failed))
     return 1 if failed else 0
+
+
+def wait_for(fetch, done, what, timeout=15.0):
+    """Polls fetch() until done(value) (background work: refreshes, clock advances)."""
+    import time
+    deadline = time.time() + timeout
+    value = fetch()
+    while not done(value) and time.time() < deadline:
+        time.sleep(0.05)
+        value = fetch()
+    assert done(value), "%s did not happen within %ss" % (what, timeout)
+    return value
+
+
+def check_financial_connections_and_ach(client, base, key, run):
+    """The seed flow: a session for a customer (v1 and v2 customer_account), completed with the
+    simulator's helper, then balances, ownership and transactions read through the SDK, then ACH
+    debits from the linked account and from Stripe's test tokens settled on a test clock."""
+    import requests
+
+    test_oauth = "fcinst_Qn1a6jqpI0Gb84"
+    mandate = {"customer_acceptance": {"type": "online",
+                                       "online": {"ip_address": "127.0.0.1", "user_agent": "sdk-check"}}}
+
+    def complete(session_id, accounts):
+        # Simulator-only endpoint (the hosted flow's headless equivalent): plain HTTP.
+        r = requests.post("%s/v1/test_helpers/financial_connections/sessions/%s/complete" % (base, session_id),
+                          auth=(key, ""), data={"institution": test_oauth, "accounts[]": accounts}, timeout=15)
+        assert r.status_code == 200, "complete helper answered %s: %s" % (r.status_code, r.text[:300])
+        return r.json()
+
+    def seed_session():
+        cus = client.v1.customers.create(params={"email": "fc+%s@example.com" % run, "name": "Jenny Rosen"})
+        s = client.v1.financial_connections.sessions.create(params={
+            "account_holder": {"type": "customer", "customer": cus.id},
+            "permissions": ["balances", "ownership", "payment_method", "transactions"],
+        })
+        assert str(s.id).startswith("fcsess_"), s.id
+        assert str(s.client_secret).startswith("fcsess_client_secret_"), "client_secret"
+        expect(len(s.accounts.data), 0, "accounts before completion")
+        complete(s.id, ["checking-success"])
+        again = client.v1.financial_connections.sessions.retrieve(s.id)
+        expect(len(again.accounts.data), 1, "linked accounts")
+        return cus, again.accounts.data[0]
+
+    linked = check("fc sessions.create + complete helper links an account", seed_session)
+
+    def v2_session():
+        acct = client.v2.core.accounts.create(params={"display_name": "FC v2 %s" % run, "configuration": {"customer": {}}})
+        s = client.v1.financial_connections.sessions.create(params={
+            "account_holder": {"type": "customer", "customer_account": acct.id}, "permissions": ["payment_method"]})
+        complete(s.id, ["savings"])
+        page = client.v1.financial_connections.accounts.list(params={"account_holder": {"customer_account": acct.id}})
+        expect([a.display_name for a in page.data], ["Savings"], "accounts of the v2 customer_account")
+
+    check("fc session for a v2 customer_account", v2_session)
+
+    def read_data():
+        _, fca = need(linked, "a linked account")
+        client.v1.financial_connections.accounts.refresh(fca.id, params={"features": ["balance", "ownership", "transactions"]})
+        a = wait_for(lambda: client.v1.financial_connections.accounts.retrieve(fca.id),
+                     lambda a: a.balance_refresh and a.balance_refresh.status == "succeeded"
+                     and a.ownership_refresh and a.ownership_refresh.status == "succeeded"
+                     and a.transaction_refresh and a.transaction_refresh.status == "succeeded", "refreshes")
+        assert a.balance.current["usd"] > 0, "balance.current.usd"
+        owners = client.v1.financial_connections.accounts.owners.list(a.id, params={"ownership": a.ownership})
+        assert owners.data and owners.data[0].name, "owners"
+        txns = client.v1.financial_connections.transactions.list(params={"account": a.id, "limit": 100})
+        assert len(txns.data) >= 50, "expected a transaction history, got %d" % len(txns.data)
+
+    check("fc refresh -> balance, owners, transactions via the SDK", read_data)
+
+    def pay_from_linked():
+        cus, fca = need(linked, "a linked account")
+        pi = client.v1.payment_intents.create(params={
+            "amount": 2000, "currency": "usd", "customer": cus.id, "payment_method_types": ["us_bank_account"],
+            "payment_method_data": {"type": "us_bank_account", "billing_details": {"name": "Jenny Rosen"},
+                                    "us_bank_account": {"financial_connections_account": fca.id}}})
+        expect(pi.status, "requires_confirmation", "status after create")
+        pi = client.v1.payment_intents.confirm(pi.id, params={"mandate_data": mandate})
+        expect(pi.status, "processing", "status after confirm")
+        assert str(pi.latest_charge).startswith("py_"), "latest_charge %r" % pi.latest_charge
+
+    check("ach PaymentIntent from the linked account -> processing", pay_from_linked)
+
+    def on_clock(token, frozen=1767618000):
+        clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": frozen, "name": "sdk %s" % run})
+        cus = client.v1.customers.create(params={"name": "Clock", "test_clock": clock.id})
+        pi = client.v1.payment_intents.create(params={
+            "amount": 1500, "currency": "usd", "customer": cus.id, "payment_method_types": ["us_bank_account"],
+            "payment_method": token, "confirm": True, "mandate_data": mandate})
+        expect(pi.status, "processing", "status after confirm")
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": frozen + 5 * 86400})
+        wait_for(lambda: client.v1.test_helpers.test_clocks.retrieve(clock.id), lambda c: c.status == "ready", "clock ready")
+        return client.v1.payment_intents.retrieve(pi.id)
+
+    def clock_success():
+        expect(on_clock("pm_usBankAccount_success").status, "succeeded", "status after advancing 5 days")
+
+    check("ach on a test clock: advancing 5 days -> succeeded", clock_success)
+
+    for token, code in [("pm_usBankAccount_insufficientFunds", "insufficient_funds"),
+                        ("pm_usBankAccount_accountClosed", "account_closed"),
+                        ("pm_usBankAccount_noAccount", "no_account"),
+                        ("pm_usBankAccount_debitNotAuthorized", "debit_not_authorized")]:
+        def clock_failure(token=token, code=code):
+            pi = on_clock(token)
+            expect(pi.status, "requires_payment_method", "status")
+            expect(pi.last_payment_error.code, code, "last_payment_error.code")
+
+        check("ach %s -> requires_payment_method %s" % (token, code), clock_failure)
 
 
 if __name__ == "__main__":
