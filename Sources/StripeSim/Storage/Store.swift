@@ -104,7 +104,8 @@ package struct IdempotencyRecord: Sendable {
 /// The operations a transaction offers. Lives only inside one `AppDatabase.write`/`read`; every query is
 /// scoped to the request's account, so different API keys can never see each other's objects.
 package final class Store {
-    private let db: Database
+    /// Internal (not private) so the storage extensions beside this file (`Store+Webhooks.swift`) can run SQL.
+    let db: Database
     package let context: StoreContext
     package var signals: Set<Signal> = []
 

@@ -15,9 +15,14 @@ struct TestApp {
     let deps: AppDependencies
     let clock: ManualClock
 
-    init(ids: IDGenerator = .incrementing(), databasePath: String? = nil) throws {
+    /// - Parameter configure: adjusts the configuration (webhook retry schedule, `--forward-to`…).
+    init(
+        ids: IDGenerator = .incrementing(), databasePath: String? = nil,
+        configure: (inout SimulatorConfiguration) -> Void = { _ in }
+    ) throws {
         var config = SimulatorConfiguration()
         config.port = 0
+        configure(&config)
         self.config = config
         let clock = ManualClock()
         self.clock = clock
@@ -109,11 +114,15 @@ final class ResponseDump: Sendable {
         handle = Mutex(h)
     }
 
+    /// Simulator-only endpoints under /v1 (Stripe's spec has no schema for them).
+    static let simulatorOnly = ["/v1/test_helpers/webhook_deliveries", "/v1/test_helpers/events/"]
+
     func record(method: String, uri: String, reply: Reply) {
         guard let body = JSONValue.parse(reply.text) else { return }
         let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
         // Only Stripe's own endpoints are described by the spec; simulator-only helpers are not.
         guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/") else { return }
+        if Self.simulatorOnly.contains(where: { path.hasPrefix($0) }) { return }
         if body["error"]?["message"]?.stringValue?.hasPrefix("Unrecognized request URL") == true { return }
         let line: JSONValue = ["method": .string(method), "path": .string(path), "status": .int(reply.status), "body": body]
         handle.withLock { h in h?.write(Data((line.serialized(pretty: false) + "\n").utf8)) }
