@@ -9,11 +9,19 @@ prints one line ("ok" or "FAIL" with the reason); the last line is
 `N passed, N failed` and the exit code is 1 when anything failed (an
 unreachable server fails every check).
 
+Webhooks: the script starts its own receiver (http.server on 127.0.0.1, a
+random port, in a thread), points a webhook endpoint at it, and verifies the
+customer.created delivery with stripe.Webhook.construct_event; a tampered
+payload must raise stripe.SignatureVerificationError.
+
 Written against stripe-python 16.x (also runs on 15.x: same constructor,
 same services, same error classes).
 """
 import argparse
+import http.server
 import sys
+import threading
+import time
 import uuid
 
 import stripe
@@ -64,6 +72,50 @@ def need(value, what):
 
 def expect(actual, wanted, what):
     assert actual == wanted, "%s: expected %r, got %r" % (what, wanted, actual)
+
+
+class WebhookReceiver:
+    """A tiny HTTP server on 127.0.0.1 (random port, own thread) that keeps
+    every POST body (raw bytes) and its Stripe-Signature header."""
+
+    def __init__(self):
+        received = self.received = []
+        lock = self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with lock:
+                    received.append((body, self.headers.get("Stripe-Signature")))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):  # keep the check's output to one line per check
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/webhooks" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, predicate, timeout=10.0):
+        """The first (body, signature) for which predicate(body) is true, or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for body, sig in self.received:
+                    if predicate(body):
+                        return body, sig
+            time.sleep(0.05)
+        return None
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def main(argv=None):
@@ -213,6 +265,68 @@ def main(argv=None):
             "configuration.customer missing although include=[configuration.customer]"
 
     check("v2 core.accounts.retrieve (include)", retrieve_account)
+
+    # ---- webhooks ---------------------------------------------------------
+    receiver = WebhookReceiver()
+
+    def create_webhook_endpoint():
+        we = client.v1.webhook_endpoints.create(params={
+            "url": receiver.url,
+            "enabled_events": ["customer.created"],
+            "description": "sdk check %s" % run,
+        })
+        assert str(we.id).startswith("we_"), "id %r does not start with we_" % we.id
+        expect(we.object, "webhook_endpoint", "object")
+        expect(we.url, receiver.url, "url")
+        expect(list(we.enabled_events), ["customer.created"], "enabled_events")
+        expect(we.status, "enabled", "status")
+        assert str(field(we, "secret", "")).startswith("whsec_"), "create must return the whsec_ secret"
+        return we
+
+    endpoint = check("v1 webhook_endpoints.create (url, enabled_events) -> secret", create_webhook_endpoint)
+    hook_email = "sdk-check-hook+%s@example.com" % run
+    delivery = {}
+
+    def webhook_delivered_and_verified():
+        we = need(endpoint, "webhook_endpoints.create")
+        c = client.v1.customers.create(params={"email": hook_email})
+        got = receiver.wait_for(lambda body: hook_email.encode() in body, timeout=10)
+        assert got is not None, "no customer.created delivery for %s within 10 s" % c.id
+        payload, sig_header = got
+        assert sig_header, "delivery has no Stripe-Signature header"
+        event = stripe.Webhook.construct_event(payload, sig_header, we.secret)
+        expect(event.type, "customer.created", "event.type")
+        expect(event.data.object.id, c.id, "event.data.object.id")
+        # The StripeClient flavour verifies the same way.
+        event2 = client.construct_event(payload, sig_header, we.secret)
+        expect(event2.id, event.id, "StripeClient.construct_event id")
+        delivery["payload"], delivery["sig"], delivery["secret"] = payload, sig_header, we.secret
+
+    check("webhook delivery verified by stripe.Webhook.construct_event", webhook_delivered_and_verified)
+
+    def tampered_webhook_rejected():
+        payload = need(delivery.get("payload"), "a verified delivery")
+        tampered = payload.replace(hook_email.encode(), b"attacker@example.com")
+        assert tampered != payload, "could not tamper with the payload"
+        for bad, why in [(tampered, "tampered payload"),
+                         (payload, "another secret")]:
+            secret = delivery["secret"] if why != "another secret" else "whsec_not_the_secret"
+            try:
+                stripe.Webhook.construct_event(bad, delivery["sig"], secret)
+            except stripe.SignatureVerificationError:
+                continue
+            raise AssertionError("%s did not raise SignatureVerificationError" % why)
+
+    check("tampered webhook payload -> SignatureVerificationError", tampered_webhook_rejected)
+
+    def delete_webhook_endpoint():
+        we = need(endpoint, "webhook_endpoints.create")
+        d = client.v1.webhook_endpoints.delete(we.id)
+        expect(d.id, we.id, "id")
+        expect(field(d, "deleted"), True, "deleted")
+
+    check("v1 webhook_endpoints.delete -> deleted: true", delete_webhook_endpoint)
+    receiver.close()
 
     check_financial_connections_and_ach(client, base, args.key, run)
 

@@ -40,6 +40,30 @@ struct Serve: AsyncParsableCommand {
         help: "How long an ACH debit off any test clock stays processing: 0, 500ms, 2s, 1m. Default 2s. Env: STRIPE_SIM_ACH_SETTLEMENT_DELAY.")
     var achSettlementDelay: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Also deliver every event of every account to this URL, signed, like `stripe listen --forward-to`. Env: STRIPE_SIM_FORWARD_TO.",
+            valueName: "url"))
+    var forwardTo: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Secret that forwarded deliveries are signed with. Default: generated and printed at start. Env: STRIPE_SIM_FORWARD_SECRET.",
+            valueName: "whsec_..."))
+    var forwardSecret: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated event types to forward; `*` is a wildcard (customer.*). Default: every event. Env: STRIPE_SIM_FORWARD_EVENTS.",
+            valueName: "type,type"))
+    var forwardEvents: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Waits between automatic attempts of a failed webhook delivery (ms, s, m, h; `none`: no retries). Default 1s,2s,4s,8s,16s. Env: STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE.",
+            valueName: "1s,2s,4s"))
+    var webhookRetrySchedule: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
         if let achSettlementDelay, Self.parseDuration(achSettlementDelay) == nil {
@@ -48,6 +72,25 @@ struct Serve: AsyncParsableCommand {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+        if let forwardTo {
+            do { try WebhookEndpoint.validateURL(forwardTo) } catch {
+                throw ValidationError("--forward-to must be an absolute http:// or https:// URL, got \(forwardTo).")
+            }
+        }
+        if let forwardSecret, !forwardSecret.hasPrefix("whsec_") || forwardSecret.count < 10 {
+            throw ValidationError("--forward-secret must start with whsec_ (and have at least 4 characters after it).")
+        }
+        if let forwardEvents, Self.list(forwardEvents).isEmpty {
+            throw ValidationError("--forward-events must name at least one event type (or *).")
+        }
+        if let webhookRetrySchedule, RetrySchedule.parse(webhookRetrySchedule) == nil {
+            throw ValidationError(
+                "--webhook-retry-schedule must be comma-separated durations such as 1s,2s,4s (ms, s, m, h; at most 7 days each) or none.")
+        }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// `0`, `500ms`, `2s`, `1m`, `1h`.
@@ -76,6 +119,16 @@ struct Serve: AsyncParsableCommand {
         if let delay = (achSettlementDelay ?? env["STRIPE_SIM_ACH_SETTLEMENT_DELAY"]).flatMap(Self.parseDuration) {
             config.achSettlementDelay = delay
         }
+        config.forwardTo = forwardTo ?? env["STRIPE_SIM_FORWARD_TO"]
+        if config.forwardTo != nil {
+            config.forwardSecret = forwardSecret ?? env["STRIPE_SIM_FORWARD_SECRET"] ?? WebhookEndpoint.makeSecret()
+        }
+        if let events = (forwardEvents ?? env["STRIPE_SIM_FORWARD_EVENTS"]).map(Self.list), !events.isEmpty {
+            config.forwardEvents = events
+        }
+        if let schedule = (webhookRetrySchedule ?? env["STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE"]).flatMap(RetrySchedule.parse) {
+            config.webhookRetrySchedule = schedule
+        }
         return config
     }
 
@@ -87,6 +140,11 @@ struct Serve: AsyncParsableCommand {
         var banner = "stripe-sim listening on \(url)\n"
         banner += "storage: \(config.databasePath.map { "SQLite file \($0) (WAL)" } ?? "in memory (state is lost on exit; --db FILE keeps it)")\n"
         if let seed = config.seed { banner += "seed: \(seed) (deterministic ids, clock starts 2026-01-01T00:00:00Z)\n" }
+        if let forwardTo = config.forwardTo, let secret = config.forwardSecret {
+            banner += "forwarding \(config.forwardEvents.joined(separator: ",")) events to \(forwardTo)\n"
+            banner += "Ready! Your webhook signing secret is \(secret)\n"
+        }
+        banner += "webhook retries: \(config.webhookRetrySchedule) (\(config.webhookRetrySchedule.maxAttempts) attempts)\n"
         banner += "point an SDK at it: stripe.StripeClient(\"sk_test_123\", base_addresses={\"api\": \"\(url)\"})  ·  curl \(url)/v1/customers -u sk_test_123:\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await app.runService()

@@ -83,7 +83,7 @@ import Testing
             #expect(pi["client_secret"]?.stringValue?.hasPrefix(pi.id + "_secret_") == true)
             let charge = try #require(pi["latest_charge"]?.stringValue)
             #expect(charge.hasPrefix("py_"))
-            let done = try await c.eventually("/v1/payment_intents/\(pi.id)", "status", "succeeded")
+            let done = try await c.poll("/v1/payment_intents/\(pi.id)", "status", "succeeded")
             #expect(done["amount_received"] == 1099)
             let ch = try await c.get("/v1/charges/\(charge)")
             #expect(ch["status"] == "succeeded")
@@ -127,7 +127,7 @@ import Testing
             #expect(pi["next_action.verify_with_microdeposits.microdeposit_type"] == "descriptor_code")
             let verified = try await c.post("/v1/payment_intents/\(pi.id)/verify_microdeposits", "descriptor_code=SM11AA")
             #expect(verified["status"] == "processing")
-            let failed = try await c.eventually("/v1/payment_intents/\(pi.id)", "status", "requires_payment_method")
+            let failed = try await c.poll("/v1/payment_intents/\(pi.id)", "status", "requires_payment_method")
             #expect(failed["last_payment_error.code"]?.stringValue == code)
             #expect(failed["last_payment_error.payment_method.id"]?.stringValue == pm)
             #expect(failed["payment_method"] == .null)
@@ -157,9 +157,9 @@ import Testing
             let pi = try await c.post(
                 "/v1/payment_intents",
                 "amount=5000&currency=usd&payment_method=pm_usBankAccount_dispute&confirm=true&" + Self.mandate)
-            _ = try await c.eventually("/v1/payment_intents/\(pi.id)", "status", "succeeded")
+            _ = try await c.poll("/v1/payment_intents/\(pi.id)", "status", "succeeded")
             let charge = pi["latest_charge"]?.stringValue ?? ""
-            _ = try await c.eventually("/v1/charges/\(charge)", "disputed", true)
+            _ = try await c.poll("/v1/charges/\(charge)", "disputed", true)
             let types = try await c.get("/v1/events?type=charge.dispute.*")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
             #expect(types == ["charge.dispute.closed", "charge.dispute.created"])
             let mandate = try await c.get("/v1/charges/\(charge)")["payment_method_details.us_bank_account.mandate"]?.stringValue ?? ""
@@ -196,11 +196,11 @@ import Testing
             #expect(pi["created"] == 1_767_618_000)
             // Three days later (Thursday): still processing.
             _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=\(1_767_618_000 + 3 * 86_400)")
-            _ = try await c.eventually("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
+            _ = try await c.poll("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
             #expect(try await c.get("/v1/payment_intents/\(pi.id)")["status"] == "processing")
             // Five days later: T+4 business days has passed.
             _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=\(1_767_618_000 + 5 * 86_400)")
-            _ = try await c.eventually("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
+            _ = try await c.poll("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
             let done = try await c.get("/v1/payment_intents/\(pi.id)")
             #expect(done["status"] == "succeeded")
             let event = try await c.get("/v1/events?type=payment_intent.succeeded")["data.0"]
@@ -217,7 +217,7 @@ import Testing
                 "/v1/payment_intents",
                 "amount=1000&currency=usd&customer=\(cus)&payment_method=pm_usBankAccount_insufficientFunds&confirm=true&" + Self.mandate)
             _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=\(1_767_618_000 + 2 * 86_400 + 60)")
-            _ = try await c.eventually("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
+            _ = try await c.poll("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
             let failed = try await c.get("/v1/payment_intents/\(pi.id)")
             #expect(failed["status"] == "requires_payment_method")
             #expect(failed["last_payment_error.code"] == "insufficient_funds")
@@ -240,7 +240,7 @@ import Testing
 
             let timeout = try await start()
             #expect(try await c.post("/v1/payment_intents/\(timeout)/verify_microdeposits", "descriptor_code=SM44DD").status == 200)
-            let timedOut = try await c.eventually("/v1/payment_intents/\(timeout)", "status", "requires_payment_method")
+            let timedOut = try await c.poll("/v1/payment_intents/\(timeout)", "status", "requires_payment_method")
             #expect(timedOut["last_payment_error.code"] == "payment_method_microdeposit_verification_timeout")
 
             let mismatch = try await start()

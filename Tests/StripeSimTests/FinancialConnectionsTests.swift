@@ -151,7 +151,7 @@ import Testing
                 "/v1/financial_connections/accounts/\(fca)/refresh", "features[]=balance&features[]=ownership&features[]=transactions")
             #expect(pending["balance_refresh.status"] == "pending")
             #expect(pending["balance_refresh.next_refresh_available_at"] == .null)
-            let refreshed = try await c.eventually("/v1/financial_connections/accounts/\(fca)", "transaction_refresh.status", "succeeded")
+            let refreshed = try await c.poll("/v1/financial_connections/accounts/\(fca)", "transaction_refresh.status", "succeeded")
             #expect(try await c.get("/v1/financial_connections/accounts/\(fca)")["balance_refresh.status"] == "succeeded")
             let account = try await c.get("/v1/financial_connections/accounts/\(fca)")
             #expect(account["balance.type"] == "cash")
@@ -229,9 +229,9 @@ import Testing
             let accounts = done["accounts.data"]?.arrayValue ?? []
             let good = accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") != true }?["id"]?.stringValue ?? ""
             let bad = accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") == true }?["id"]?.stringValue ?? ""
-            _ = try await c.eventually("/v1/financial_connections/accounts/\(good)", "balance_refresh.status", "succeeded")
-            _ = try await c.eventually("/v1/financial_connections/accounts/\(good)", "ownership_refresh.status", "succeeded")
-            let failed = try await c.eventually("/v1/financial_connections/accounts/\(bad)", "balance_refresh.status", "failed")
+            _ = try await c.poll("/v1/financial_connections/accounts/\(good)", "balance_refresh.status", "succeeded")
+            _ = try await c.poll("/v1/financial_connections/accounts/\(good)", "ownership_refresh.status", "succeeded")
+            let failed = try await c.poll("/v1/financial_connections/accounts/\(bad)", "balance_refresh.status", "failed")
             #expect(failed["balance"] == .null)
         }
     }
@@ -244,7 +244,7 @@ import Testing
                 "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=fcinst_SimInactiveAcc&accounts[]=inactive-checking")
             let fca = try #require(done["accounts.data.0.id"]?.stringValue)
             app.clock.advance(by: 2)
-            _ = try await c.eventually("/v1/financial_connections/accounts/\(fca)", "status", "inactive")
+            _ = try await c.poll("/v1/financial_connections/accounts/\(fca)", "status", "inactive")
             let refused = try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=balance")
             #expect(refused["error.code"] == "financial_connections_account_inactive")
             // Relinking the same account reactivates it.
@@ -287,9 +287,9 @@ import Testing
             let pm = try await c.get("/v1/payment_methods/\(ok["payment_method"]?.stringValue ?? "")")
             #expect(pm["us_bank_account.financial_connections_account"]?.stringValue == success)
             #expect(pm["us_bank_account.bank_name"] == "STRIPE TEST BANK")
-            _ = try await c.eventually("/v1/payment_intents/\(ok.id)", "status", "succeeded")
+            _ = try await c.poll("/v1/payment_intents/\(ok.id)", "status", "succeeded")
             let bad = try await pay(nsf)
-            let failed = try await c.eventually("/v1/payment_intents/\(bad.id)", "status", "requires_payment_method")
+            let failed = try await c.poll("/v1/payment_intents/\(bad.id)", "status", "requires_payment_method")
             #expect(failed["last_payment_error.code"] == "insufficient_funds")
         }
     }

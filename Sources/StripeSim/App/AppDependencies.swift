@@ -16,6 +16,11 @@ package struct AppDependencies: Sendable {
     /// The institutions and accounts of the simulated banks (`Fixtures/`, plus `--fixtures DIR`).
     package var bank = BankFixtures()
     package var background = BackgroundWork()
+    /// Real time, for what must follow the wall whatever `clock` says: webhook signatures (receivers compare
+    /// `t` with their own clock) and webhook retry times.
+    package var wallClock: any SimulatorClock = SystemClock()
+    /// Sends webhooks; `nil` = the live HTTP transport, created and shut down by `WebhookDispatcher`.
+    package var webhookTransport: (any WebhookTransport)?
 
     package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
         self.clock = clock
@@ -67,7 +72,7 @@ package struct AppDependencies: Sendable {
         for signal in signals {
             switch signal {
             case .clockAdvancing(let account, let id): background.clockAdvances.yield(ClockRef(account: account, id: id))
-            case .eventsWritten: background.events.yield(())
+            case .eventsWritten, .webhooksQueued: background.events.yield(())
             case .jobsScheduled: background.jobs.yield(())
             }
         }

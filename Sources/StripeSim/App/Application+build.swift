@@ -13,14 +13,32 @@ package func buildApplication(_ config: SimulatorConfiguration, _ deps: AppDepen
     -> some ApplicationProtocol
 {
     let router = buildRouter(config, deps)
+    try await configureForwarding(config, deps)
     let scheduler = Scheduler(deps: deps, handlers: jobHandlers())
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "stripe-sim"),
-        services: [scheduler, TestClockAdvancer(deps: deps, scheduler: scheduler)],
+        services: [
+            scheduler,
+            TestClockAdvancer(deps: deps, scheduler: scheduler),
+            WebhookDispatcher(deps: deps, schedule: config.webhookRetrySchedule, timeout: config.webhookTimeout),
+        ],
         logger: deps.logger)
     app.beforeServerStarts {}
     return app
+}
+
+/// Stores the `--forward-to` target (or turns a previous run's off) before any request can write an event.
+private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDependencies) async throws {
+    guard let url = config.forwardTo else {
+        try await deps.database.configureForwarding(nil, now: deps.clock.unixNow)
+        return
+    }
+    let secret = config.forwardSecret ?? WebhookEndpoint.makeSecret()
+    try await deps.database.configureForwarding(
+        ForwardTarget(url: url, secret: secret, events: config.forwardEvents), now: deps.clock.unixNow)
+    deps.logger.info(
+        "forwarding \(config.forwardEvents.joined(separator: ",")) events to \(url), signed with \(WebhookSignature.mask(secret))")
 }
 
 /// The routes. Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
@@ -38,6 +56,8 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     CustomersController().addRoutes(to: api)
     EventsController().addRoutes(to: api)
     TestClocksController().addRoutes(to: api)
+    WebhookEndpointsController().addRoutes(to: api)
+    WebhookDeliveriesController().addRoutes(to: api)
     V2AccountsController().addRoutes(to: api)
     FCSessionsController().addRoutes(to: api)
     FCAccountsController().addRoutes(to: api)

@@ -20,6 +20,21 @@ package struct SimulatorConfiguration: Sendable {
     package var fixturesDirectories: [String] = []
     /// Largest request body accepted (bytes); larger bodies are a clean 413.
     package var maxBodyBytes = 1 << 20
+    /// `--forward-to URL` (env `STRIPE_SIM_FORWARD_TO`): every event of every account is also delivered to this
+    /// URL, like `stripe listen --forward-to`, through the same durable queue as webhook endpoints. Default: none.
+    package var forwardTo: String?
+    /// `--forward-secret whsec_…` (env `STRIPE_SIM_FORWARD_SECRET`): the secret forwarded deliveries are signed
+    /// with. Secret: printed once in the start banner, never logged whole. Default: generated at start.
+    package var forwardSecret: String?
+    /// `--forward-events type,type` (env `STRIPE_SIM_FORWARD_EVENTS`): the event types forwarded; `*` is a
+    /// wildcard (`customer.*`). Default `["*"]`, every event.
+    package var forwardEvents = ["*"]
+    /// `--webhook-retry-schedule 1s,2s,4s` (env `STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE`): waits between automatic
+    /// attempts of a failed delivery (`none`: one attempt only). Default `1s,2s,4s,8s,16s` (six attempts).
+    package var webhookRetrySchedule = RetrySchedule.default
+    /// Time allowed for one webhook POST (connect to response head) before it counts as failed. Default 10 s,
+    /// as Stripe's delivery timeout; no CLI option.
+    package var webhookTimeout = Duration.seconds(10)
 
     package init() {}
 

@@ -15,9 +15,11 @@ package struct Event: StoredResource, Equatable {
     package var requestID: String?
     package var idempotencyKey: String?
     package var apiVersion: String
+    /// Endpoints this event was queued for that have not yet answered a delivery with a 2xx (set by `emit`,
+    /// decremented by the dispatcher; the `--forward-to` target is not counted).
     package var pendingWebhooks = 0
 
-    package var columns: [String: IndexValue] { ["type": .text(type)] }
+    package var columns: [String: IndexValue] { ["type": .text(type), "pendingWebhooks": .int(pendingWebhooks)] }
 
     /// Thin v2 events (`v2.core.account.created`) go to event destinations, never to `/v1/events`.
     package var isThin: Bool { type.hasPrefix("v2.") }
@@ -42,16 +44,19 @@ package struct Event: StoredResource, Equatable {
 extension Store {
     /// Records a v1 snapshot event for `object` (already rendered). `previous` is the object's rendering before an
     /// update: `data.previous_attributes` then holds the old values of what changed.
+    ///
+    /// In the same transaction, queues one webhook delivery per enabled endpoint whose `enabled_events` match
+    /// (and the `--forward-to` target), and sets `pending_webhooks` to the number of endpoints.
     @discardableResult
     package func emit(_ type: String, _ object: JSONValue, previous: JSONValue? = nil, automatic: Bool = false)
         throws -> Event
     {
-        let event = Event(
+        var event = Event(
             id: ids.make("evt"), created: now, type: type, object: object,
             previousAttributes: previous.flatMap { JSONDiff.previousAttributes(old: $0, new: object) },
             requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
             apiVersion: StripeVersion.current)
-        try insert(event)
+        try insertQueuingWebhooks(&event)
         signals.insert(.eventsWritten)
         return event
     }

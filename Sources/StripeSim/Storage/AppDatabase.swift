@@ -7,7 +7,9 @@ import GRDB
 /// In memory by default (`DatabaseQueue()`, the real SQLite engine, so nothing can drift from the on-disk
 /// behaviour); `--db FILE` opens a `DatabasePool` in WAL mode.
 package struct AppDatabase: Sendable {
-    private let writer: any DatabaseWriter
+    /// Internal (not private) so the storage extensions beside this file (`AppDatabase+Webhooks.swift`) can
+    /// run their cross-account queries.
+    let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
 
     /// Opens (and migrates) a database.
@@ -62,7 +64,7 @@ package struct AppDatabase: Sendable {
     }
 
     /// Storage faults never reach routes as `DatabaseError`: they become Stripe `api_error`s.
-    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as DatabaseError {
@@ -108,4 +110,6 @@ package enum Signal: Hashable, Sendable {
     case jobsScheduled
     /// A test clock (account, id) started advancing.
     case clockAdvancing(account: String, id: String)
+    /// Webhook deliveries were queued or became sendable (redeliver, endpoint re-enabled): wake the dispatcher.
+    case webhooksQueued
 }

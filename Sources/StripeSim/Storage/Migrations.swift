@@ -49,6 +49,43 @@ enum Migrations {
                 t.primaryKey(["account", "key"])
             }
         }
+        m.registerMigration("v2: webhook endpoints and deliveries") { db in
+            try db.create(table: "webhookEndpoint") { t in
+                t.column("seq", .integer).primaryKey(autoincrement: true)
+                t.column("id", .text).notNull().unique()
+                t.column("account", .text).notNull()
+                t.column("created", .integer).notNull()
+                t.column("body", .text).notNull()
+                t.column("status", .text).notNull()
+                // The `--forward-to` target (account "forward"): matched for every account's events.
+                t.column("forward", .integer).notNull().defaults(to: 0)
+                t.column("deleted", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "webhookEndpoint_account_seq", on: "webhookEndpoint", columns: ["account", "seq"])
+            // The durable delivery queue: one row per (event, endpoint) delivery, attempts in `body`.
+            try db.create(table: "webhookDelivery") { t in
+                t.column("seq", .integer).primaryKey(autoincrement: true)
+                t.column("id", .text).notNull().unique()
+                t.column("account", .text).notNull()
+                t.column("created", .integer).notNull()
+                t.column("body", .text).notNull()
+                t.column("event", .text).notNull()
+                t.column("endpoint", .text).notNull()
+                // Deliveries of one lane (an endpoint, or its manual redeliveries) go out in `eventSeq` order.
+                t.column("lane", .text).notNull()
+                t.column("eventSeq", .integer).notNull()
+                t.column("status", .text).notNull()  // pending, succeeded, failed
+                t.column("attemptCount", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .integer)  // Unix ms, wall time; 0 = now; NULL = never
+            }
+            try db.create(index: "webhookDelivery_account_seq", on: "webhookDelivery", columns: ["account", "seq"])
+            try db.create(index: "webhookDelivery_event", on: "webhookDelivery", columns: ["account", "event", "endpoint"])
+            try db.create(index: "webhookDelivery_lane", on: "webhookDelivery", columns: ["status", "lane", "eventSeq"])
+            // `GET /v1/events?delivery_success=`: endpoints not yet delivered to, as a column.
+            try db.alter(table: "event") { t in
+                t.add(column: "pendingWebhooks", .integer).notNull().defaults(to: 0)
+            }
+        }
         m.registerMigration("v3: scheduled jobs") { db in
             try db.create(table: "job") { t in
                 t.column("seq", .integer).primaryKey(autoincrement: true)

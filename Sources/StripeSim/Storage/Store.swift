@@ -104,6 +104,7 @@ package struct IdempotencyRecord: Sendable {
 /// The operations a transaction offers. Lives only inside one `AppDatabase.write`/`read`; every query is
 /// scoped to the request's account, so different API keys can never see each other's objects.
 package final class Store {
+    /// Internal (not private) so the storage extensions beside this file (`Store+Webhooks.swift`) can run SQL.
     let db: Database
     package let context: StoreContext
     package var signals: Set<Signal> = []

@@ -15,9 +15,14 @@ struct TestApp {
     let deps: AppDependencies
     let clock: ManualClock
 
-    init(ids: IDGenerator = .incrementing(), databasePath: String? = nil, settlementDelayMillis: Int = 0) throws {
+    /// - Parameter configure: adjusts the configuration (webhook retry schedule, `--forward-to`…).
+    init(
+        ids: IDGenerator = .incrementing(), databasePath: String? = nil, settlementDelayMillis: Int = 0,
+        configure: (inout SimulatorConfiguration) -> Void = { _ in }
+    ) throws {
         var config = SimulatorConfiguration()
         config.port = 0
+        configure(&config)
         self.config = config
         let clock = ManualClock()
         self.clock = clock
@@ -95,7 +100,7 @@ struct Client: Sendable {
 
     /// Polls `uri` until `path` equals `value` (background work: settlement, clock advances, refreshes).
     @discardableResult
-    func eventually(_ uri: String, _ path: String, _ value: JSONValue, timeout: Duration = .seconds(10)) async throws -> Reply {
+    func poll(_ uri: String, _ path: String, _ value: JSONValue, timeout: Duration = .seconds(10)) async throws -> Reply {
         let deadline = ContinuousClock.now + timeout
         var last = try await get(uri)
         while last[path] != value && ContinuousClock.now < deadline {
@@ -131,11 +136,15 @@ final class ResponseDump: Sendable {
         handle = Mutex(h)
     }
 
+    /// Simulator-only endpoints under /v1 (Stripe's spec has no schema for them).
+    static let simulatorOnly = ["/v1/test_helpers/webhook_deliveries", "/v1/test_helpers/events/"]
+
     func record(method: String, uri: String, reply: Reply) {
         guard let body = JSONValue.parse(reply.text) else { return }
         let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
         // Only Stripe's own endpoints are described by the spec; simulator-only helpers are not.
         guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/") else { return }
+        if Self.simulatorOnly.contains(where: { path.hasPrefix($0) }) { return }
         if path.hasPrefix("/v1/test_helpers/") && !path.hasPrefix("/v1/test_helpers/test_clocks") { return }
         // Preview endpoint: not in Stripe's public spec (listed under the subset's missing_paths).
         if path.hasSuffix("/inferred_balances") { return }

@@ -4,11 +4,12 @@ import Foundation
 ///
 /// | Method | Path | Notes |
 /// |---|---|---|
-/// | GET | /v1/events | `type` (exact or `*` wildcard), `types[]` (≤ 20, exclusive with `type`), `created` |
+/// | GET | /v1/events | `type` (exact or `*` wildcard), `types[]` (≤ 20, exclusive with `type`), `created`, `delivery_success` |
 /// | GET | /v1/events/:id | |
 struct EventsController {
     static let listSchema: ParamSchema = Pagination.schema.merging([
         "type": .string(max: 5000), "types": .array(.string(max: 5000), max: 20), "created": .range,
+        "delivery_success": .boolean,
     ]) { a, _ in a }
 
     func addRoutes(to api: APIRoutes) {
@@ -37,6 +38,10 @@ struct EventsController {
         }
         if let types = p.strings("types"), !types.isEmpty { filters.append(.oneOf("type", types)) }
         if let created = RangeFilter(p["created"]) { filters.append(.range("created", created)) }
+        // true: every endpoint answered 2xx (`pending_webhooks` 0); false: some still pending or failed for good.
+        if let success = p.bool("delivery_success") {
+            filters.append(success ? .equals("pendingWebhooks", .int(0)) : .range("pendingWebhooks", RangeFilter(gt: 0)))
+        }
         let page = try store.list(Event.self, where: filters, page: try Pagination.pageRequest(p))
         return Pagination.list(page, url: "/v1/events") { $0.render() }
     }
