@@ -6,35 +6,37 @@ import GRDB
 /// `id` (the Stripe id), `account` (isolation: every query filters on it), `created`, `body` (the domain value as
 /// JSON) — plus a column for each field the API filters on, indexed in the same migration.
 enum Migrations {
+    /// A resource table: the common spine plus `extra` columns, and its (account, seq) index.
+    static func resourceTable(_ db: Database, _ name: String, extra: (TableDefinition) -> Void = { _ in }) throws {
+        try db.create(table: name) { t in
+            t.column("seq", .integer).primaryKey(autoincrement: true)
+            t.column("id", .text).notNull().unique()
+            t.column("account", .text).notNull()
+            t.column("created", .integer).notNull()
+            t.column("body", .text).notNull()
+            extra(t)
+        }
+        try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: customers, v2 accounts, events, test clocks, idempotency keys") { db in
-            func resourceTable(_ name: String, extra: (TableDefinition) -> Void = { _ in }) throws {
-                try db.create(table: name) { t in
-                    t.column("seq", .integer).primaryKey(autoincrement: true)
-                    t.column("id", .text).notNull().unique()
-                    t.column("account", .text).notNull()
-                    t.column("created", .integer).notNull()
-                    t.column("body", .text).notNull()
-                    extra(t)
-                }
-                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
-            }
-            try resourceTable("customer") { t in
+            try resourceTable(db, "customer") { t in
                 t.column("email", .text)
                 t.column("testClock", .text)
                 t.column("customerAccount", .text)
                 t.column("deleted", .integer).notNull().defaults(to: 0)
             }
             try db.create(index: "customer_account_email", on: "customer", columns: ["account", "email"])
-            try resourceTable("v2Account") { t in
+            try resourceTable(db, "v2Account") { t in
                 t.column("closed", .integer).notNull().defaults(to: 0)
             }
-            try resourceTable("event") { t in
+            try resourceTable(db, "event") { t in
                 t.column("type", .text).notNull()
             }
             try db.create(index: "event_account_type", on: "event", columns: ["account", "type"])
-            try resourceTable("testClock") { t in
+            try resourceTable(db, "testClock") { t in
                 t.column("status", .text).notNull()
                 t.column("deleted", .integer).notNull().defaults(to: 0)
             }
@@ -50,25 +52,14 @@ enum Migrations {
             }
         }
         m.registerMigration("v2: webhook endpoints and deliveries") { db in
-            try db.create(table: "webhookEndpoint") { t in
-                t.column("seq", .integer).primaryKey(autoincrement: true)
-                t.column("id", .text).notNull().unique()
-                t.column("account", .text).notNull()
-                t.column("created", .integer).notNull()
-                t.column("body", .text).notNull()
+            try resourceTable(db, "webhookEndpoint") { t in
                 t.column("status", .text).notNull()
                 // The `--forward-to` target (account "forward"): matched for every account's events.
                 t.column("forward", .integer).notNull().defaults(to: 0)
                 t.column("deleted", .integer).notNull().defaults(to: 0)
             }
-            try db.create(index: "webhookEndpoint_account_seq", on: "webhookEndpoint", columns: ["account", "seq"])
             // The durable delivery queue: one row per (event, endpoint) delivery, attempts in `body`.
-            try db.create(table: "webhookDelivery") { t in
-                t.column("seq", .integer).primaryKey(autoincrement: true)
-                t.column("id", .text).notNull().unique()
-                t.column("account", .text).notNull()
-                t.column("created", .integer).notNull()
-                t.column("body", .text).notNull()
+            try resourceTable(db, "webhookDelivery") { t in
                 t.column("event", .text).notNull()
                 t.column("endpoint", .text).notNull()
                 // Deliveries of one lane (an endpoint, or its manual redeliveries) go out in `eventSeq` order.
@@ -78,7 +69,6 @@ enum Migrations {
                 t.column("attemptCount", .integer).notNull().defaults(to: 0)
                 t.column("nextAttemptAt", .integer)  // Unix ms, wall time; 0 = now; NULL = never
             }
-            try db.create(index: "webhookDelivery_account_seq", on: "webhookDelivery", columns: ["account", "seq"])
             try db.create(index: "webhookDelivery_event", on: "webhookDelivery", columns: ["account", "event", "endpoint"])
             try db.create(index: "webhookDelivery_lane", on: "webhookDelivery", columns: ["status", "lane", "eventSeq"])
             // `GET /v1/events?delivery_success=`: endpoints not yet delivered to, as a column.
@@ -101,22 +91,11 @@ enum Migrations {
             try db.create(index: "job_target", on: "job", columns: ["account", "target"])
         }
         m.registerMigration("v4: financial connections") { db in
-            func resourceTable(_ name: String, extra: (TableDefinition) -> Void) throws {
-                try db.create(table: name) { t in
-                    t.column("seq", .integer).primaryKey(autoincrement: true)
-                    t.column("id", .text).notNull().unique()
-                    t.column("account", .text).notNull()
-                    t.column("created", .integer).notNull()
-                    t.column("body", .text).notNull()
-                    extra(t)
-                }
-                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
-            }
-            try resourceTable("fcSession") { t in
+            try resourceTable(db, "fcSession") { t in
                 t.column("clientSecret", .text).notNull()
                 t.column("status", .text).notNull()
             }
-            try resourceTable("fcAccount") { t in
+            try resourceTable(db, "fcAccount") { t in
                 t.column("session", .text).notNull()
                 t.column("customer", .text)
                 t.column("customerAccount", .text)
@@ -124,8 +103,8 @@ enum Migrations {
                 t.column("status", .text).notNull()
             }
             try db.create(index: "fcAccount_holder", on: "fcAccount", columns: ["account", "customer"])
-            try resourceTable("fcOwnership") { t in t.column("fcAccount", .text).notNull() }
-            try resourceTable("fcTransaction") { t in
+            try resourceTable(db, "fcOwnership") { t in t.column("fcAccount", .text).notNull() }
+            try resourceTable(db, "fcTransaction") { t in
                 t.column("fcAccount", .text).notNull()
                 t.column("transactedAt", .integer).notNull()
                 t.column("refreshIndex", .integer).notNull()
@@ -133,32 +112,21 @@ enum Migrations {
             try db.create(index: "fcTransaction_account", on: "fcTransaction", columns: ["account", "fcAccount", "seq"])
         }
         m.registerMigration("v5: ach direct debit") { db in
-            func resourceTable(_ name: String, extra: (TableDefinition) -> Void) throws {
-                try db.create(table: name) { t in
-                    t.column("seq", .integer).primaryKey(autoincrement: true)
-                    t.column("id", .text).notNull().unique()
-                    t.column("account", .text).notNull()
-                    t.column("created", .integer).notNull()
-                    t.column("body", .text).notNull()
-                    extra(t)
-                }
-                try db.create(index: "\(name)_account_seq", on: name, columns: ["account", "seq"])
-            }
-            try resourceTable("paymentMethod") { t in
+            try resourceTable(db, "paymentMethod") { t in
                 t.column("customer", .text)
                 t.column("customerAccount", .text)
             }
-            try resourceTable("mandate") { t in t.column("paymentMethod", .text).notNull() }
-            try resourceTable("charge") { t in
+            try resourceTable(db, "mandate") { t in t.column("paymentMethod", .text).notNull() }
+            try resourceTable(db, "charge") { t in
                 t.column("customer", .text)
                 t.column("paymentIntent", .text)
             }
-            try resourceTable("paymentIntent") { t in
+            try resourceTable(db, "paymentIntent") { t in
                 t.column("customer", .text)
                 t.column("customerAccount", .text)
                 t.column("status", .text).notNull()
             }
-            try resourceTable("setupIntent") { t in
+            try resourceTable(db, "setupIntent") { t in
                 t.column("customer", .text)
                 t.column("customerAccount", .text)
                 t.column("paymentMethod", .text)

@@ -102,25 +102,12 @@ struct PaymentIntentsController {
 
     /// Applies the PaymentMethod-related parameters shared by create, update and confirm.
     static func applyPaymentMethod(_ pi: inout PaymentIntent, _ p: Params, store: Store) throws {
-        if p.has("payment_method") && p.has("payment_method_data") {
-            throw StripeError.parametersExclusive("payment_method", "payment_method_data")
-        }
         if let types = p.strings("payment_method_types"), !types.isEmpty {
             pi.paymentMethodTypes = types
             pi.automaticPaymentMethods = nil
         }
-        if let options = p.hash("payment_method_options"), let bank = options.json("us_bank_account") {
-            var merged = pi.paymentMethodOptions["us_bank_account"] ?? ["mandate_options": [:], "verification_method": "automatic"]
-            if case .object(let o) = bank { for (k, v) in o { merged[k] = v } }
-            pi.paymentMethodOptions["us_bank_account"] = merged
-        }
-        var pm: PaymentMethod?
-        if let data = p.hash("payment_method_data") {
-            pm = try ACHEngine.createPaymentMethod(data, store: store, prefix: "payment_method_data")
-        } else if let id = p.string("payment_method") {
-            pm = try ACHEngine.resolvePaymentMethod(id, store: store, param: "payment_method")
-        }
-        if let pm {
+        pi.paymentMethodOptions = ACHEngine.mergedOptions(pi.paymentMethodOptions, p)
+        if let pm = try ACHEngine.paymentMethodParam(p, store: store) {
             guard pi.paymentMethodTypes.contains("us_bank_account") else {
                 throw StripeError.invalidRequest(
                     "The PaymentMethod provided (us_bank_account) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: \(pi.paymentMethodTypes.joined(separator: ", ")). Alternatively, update the allowed payment_method_types for this PaymentIntent to include \"us_bank_account\".",
@@ -207,7 +194,7 @@ struct PaymentIntentsController {
 
     @Sendable func update(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pi = try store.get(PaymentIntent.self, req.path())
-        guard [.requiresPaymentMethod, .requiresConfirmation, .requiresAction].contains(pi.status) else {
+        guard pi.status.isOpen else {
             throw StripeError(
                 status: 400, code: "payment_intent_unexpected_state",
                 message:
@@ -244,7 +231,7 @@ struct PaymentIntentsController {
 
     @Sendable func cancel(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pi = try store.get(PaymentIntent.self, req.path())
-        guard [.requiresPaymentMethod, .requiresConfirmation, .requiresAction].contains(pi.status) else {
+        guard pi.status.isOpen else {
             throw StripeError(
                 status: 400, code: "payment_intent_unexpected_state",
                 message:

@@ -55,22 +55,9 @@ struct SetupIntentsController {
     }
 
     static func applyPaymentMethod(_ si: inout SetupIntent, _ p: Params, store: Store) throws {
-        if p.has("payment_method") && p.has("payment_method_data") {
-            throw StripeError.parametersExclusive("payment_method", "payment_method_data")
-        }
         if let types = p.strings("payment_method_types"), !types.isEmpty { si.paymentMethodTypes = types }
-        if let options = p.hash("payment_method_options"), let bank = options.json("us_bank_account") {
-            var merged = si.paymentMethodOptions["us_bank_account"] ?? ["mandate_options": [:], "verification_method": "automatic"]
-            if case .object(let o) = bank { for (k, v) in o { merged[k] = v } }
-            si.paymentMethodOptions["us_bank_account"] = merged
-        }
-        var pm: PaymentMethod?
-        if let data = p.hash("payment_method_data") {
-            pm = try ACHEngine.createPaymentMethod(data, store: store, prefix: "payment_method_data")
-        } else if let id = p.string("payment_method") {
-            pm = try ACHEngine.resolvePaymentMethod(id, store: store, param: "payment_method")
-        }
-        if let pm {
+        si.paymentMethodOptions = ACHEngine.mergedOptions(si.paymentMethodOptions, p)
+        if let pm = try ACHEngine.paymentMethodParam(p, store: store) {
             guard si.paymentMethodTypes.contains("us_bank_account") else {
                 throw StripeError.invalidRequest(
                     "The PaymentMethod provided (us_bank_account) is not allowed for this SetupIntent. Update the allowed payment_method_types to include \"us_bank_account\".",
@@ -83,7 +70,7 @@ struct SetupIntentsController {
     }
 
     private func requireMutable(_ si: SetupIntent, _ action: String) throws {
-        guard [.requiresPaymentMethod, .requiresConfirmation, .requiresAction].contains(si.status) else {
+        guard si.status.isOpen else {
             throw StripeError(
                 status: 400, code: "setup_intent_unexpected_state",
                 message: "You cannot \(action) this SetupIntent because it has a status of \(si.status.rawValue).",

@@ -118,6 +118,32 @@ package enum ACHEngine {
         return pm
     }
 
+    /// `payment_method` (an id or test token) or `payment_method_data` (exclusive): the PaymentMethod an intent
+    /// will use, resolved or created; nil when neither was sent.
+    package static func paymentMethodParam(_ p: Params, store: Store) throws -> PaymentMethod? {
+        if p.has("payment_method") && p.has("payment_method_data") {
+            throw StripeError.parametersExclusive("payment_method", "payment_method_data")
+        }
+        if let data = p.hash("payment_method_data") {
+            return try createPaymentMethod(data, store: store, prefix: "payment_method_data")
+        }
+        if let id = p.string("payment_method") {
+            return try resolvePaymentMethod(id, store: store, param: "payment_method")
+        }
+        return nil
+    }
+
+    /// An intent's `payment_method_options` with `payment_method_options[us_bank_account]` merged in.
+    package static func mergedOptions(_ current: JSONValue, _ p: Params) -> JSONValue {
+        guard let options = p.hash("payment_method_options"), case .object(let bank)? = options.json("us_bank_account")
+        else { return current }
+        var out = current
+        var merged = current["us_bank_account"] ?? ["mandate_options": [:], "verification_method": "automatic"]
+        for (k, v) in bank { merged[k] = v }
+        out["us_bank_account"] = merged
+        return out
+    }
+
     static func bankName(routing: String, institution: String?) -> String {
         routing == DebitScript.testRoutingNumber ? "STRIPE TEST BANK" : (institution ?? "UNKNOWN BANK").uppercased()
     }
@@ -504,14 +530,20 @@ package enum ACHEngine {
         case .mismatch(let message):
             pi.microdeposits = md
             try store.update(pi)
-            let code = p.has("amounts")
-                ? "payment_method_microdeposit_verification_amounts_mismatch"
-                : "payment_method_microdeposit_verification_descriptor_code_mismatch"
-            throw StripeError(
-                status: 400, code: code, message: message, param: p.has("amounts") ? "amounts" : "descriptor_code",
-                extra: ["payment_intent": pi.render()]
-            ).committing
+            throw mismatch(p, message, intent: ["payment_intent": pi.render()])
         }
+    }
+
+    /// A wrong microdeposit guess: a 400 that keeps the used-up attempt.
+    static func mismatch(_ p: Params, _ message: String, intent: [String: JSONValue]) -> StripeError {
+        let amounts = p.has("amounts")
+        return StripeError(
+            status: 400,
+            code: amounts
+                ? "payment_method_microdeposit_verification_amounts_mismatch"
+                : "payment_method_microdeposit_verification_descriptor_code_mismatch",
+            message: message, param: amounts ? "amounts" : "descriptor_code", extra: intent
+        ).committing
     }
 
     /// Microdeposits were not verified in time.

@@ -20,17 +20,23 @@ package struct Microdeposits: Codable, Sendable, Equatable {
     }
 }
 
+/// The statuses PaymentIntents and SetupIntents share.
+package enum IntentStatus: String, Codable, Sendable {
+    case requiresPaymentMethod = "requires_payment_method"
+    case requiresConfirmation = "requires_confirmation"
+    case requiresAction = "requires_action"
+    case processing, succeeded, canceled
+
+    /// The statuses in which an intent can still be updated or canceled.
+    package var isOpen: Bool { [.requiresPaymentMethod, .requiresConfirmation, .requiresAction].contains(self) }
+}
+
 /// A PaymentIntent (`pi_`) paid by ACH Direct Debit. Status changes happen only through `ACHEngine`.
 package struct PaymentIntent: StoredResource, Equatable {
     package static let table = "paymentIntent"
     package static let objectName = "payment_intent"
 
-    package enum Status: String, Codable, Sendable {
-        case requiresPaymentMethod = "requires_payment_method"
-        case requiresConfirmation = "requires_confirmation"
-        case requiresAction = "requires_action"
-        case processing, succeeded, canceled
-    }
+    package typealias Status = IntentStatus
 
     package var id: String
     package var created: Int
@@ -128,12 +134,7 @@ package struct SetupIntent: StoredResource, Equatable {
     package static let table = "setupIntent"
     package static let objectName = "setup_intent"
 
-    package enum Status: String, Codable, Sendable {
-        case requiresPaymentMethod = "requires_payment_method"
-        case requiresConfirmation = "requires_confirmation"
-        case requiresAction = "requires_action"
-        case processing, succeeded, canceled
-    }
+    package typealias Status = IntentStatus
 
     package var id: String
     package var created: Int

@@ -105,13 +105,7 @@ package enum SetupEngine {
         case .mismatch(let message):
             si.microdeposits = md
             try store.update(si)
-            let code = p.has("amounts")
-                ? "payment_method_microdeposit_verification_amounts_mismatch"
-                : "payment_method_microdeposit_verification_descriptor_code_mismatch"
-            throw StripeError(
-                status: 400, code: code, message: message, param: p.has("amounts") ? "amounts" : "descriptor_code",
-                extra: ["setup_intent": si.render()]
-            ).committing
+            throw ACHEngine.mismatch(p, message, intent: ["setup_intent": si.render()])
         }
     }
 }
