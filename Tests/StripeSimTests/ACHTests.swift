@@ -371,3 +371,38 @@ import Testing
         }
     }
 }
+
+/// Due work survives a restart: a debit confirmed before the restart settles after it, exactly once.
+@Suite(.timeLimit(.minutes(1))) struct SettlementDurabilityTests {
+    @Test func aRestartSettlesPendingDebitsOnce() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ach.sqlite").path
+        let created = Collected()
+        // 1. Confirm; settlement is due in an hour, then the server stops.
+        let first = try TestApp(ids: .random, databasePath: path, settlementDelayMillis: 3_600_000)
+        try await first.run { c in
+            let pi = try await c.post(
+                "/v1/payment_intents",
+                "amount=1000&currency=usd&payment_method=pm_usBankAccount_success&confirm=true&" + ACHTests.mandate)
+            #expect(pi["status"] == "processing")
+            created.append(pi.id)
+        }
+        // 2. A new server on the same file, two hours later: the job runs once.
+        let second = try TestApp(ids: .random, databasePath: path, settlementDelayMillis: 3_600_000)
+        second.clock.advance(by: 7200)
+        try await second.run { c in
+            let id = created.values[0]
+            _ = try await c.poll("/v1/payment_intents/\(id)", "status", "succeeded")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await c.eventTypes(for: id) == ["payment_intent.created", "payment_intent.processing", "payment_intent.succeeded"])
+        }
+        // 3. And a third start finds nothing left to do.
+        let third = try TestApp(ids: .random, databasePath: path)
+        third.clock.advance(by: 86_400)
+        try await third.run { c in
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await c.get("/v1/events?type=payment_intent.succeeded")["data"]?.arrayValue?.count == 1)
+        }
+    }
+}
