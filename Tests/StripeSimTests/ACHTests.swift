@@ -209,6 +209,24 @@ import Testing
         }
     }
 
+    @Test func disputesFollowTheClockFromTheSettlementTime() async throws {
+        try await TestApp(settlementDelayMillis: 60_000).run { c in
+            let start = 1_767_618_000  // Monday 2026-01-05
+            let clock = try await c.post("/v1/test_helpers/test_clocks", "frozen_time=\(start)").id
+            let cus = try await c.post("/v1/customers", "test_clock=\(clock)").id
+            let pi = try await c.post(
+                "/v1/payment_intents",
+                "amount=1000&currency=usd&customer=\(cus)&payment_method=pm_usBankAccount_dispute&confirm=true&" + Self.mandate)
+            _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=\(start + 14 * 86_400)")
+            _ = try await c.poll("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")
+            let succeeded = try await c.get("/v1/events?type=payment_intent.succeeded")["data.0.created"]?.intValue
+            let disputed = try await c.get("/v1/events?type=charge.dispute.created")["data.0.created"]?.intValue
+            #expect(succeeded == start + 4 * 86_400)  // Friday
+            #expect(disputed == start + 7 * 86_400)  // the next business day: Monday
+            #expect(try await c.get("/v1/charges/\(pi["latest_charge"]?.stringValue ?? "")")["disputed"] == true)
+        }
+    }
+
     @Test func returnsFollowTheClockTwoBusinessDays() async throws {
         try await TestApp(settlementDelayMillis: 60_000).run { c in
             let clock = try await c.post("/v1/test_helpers/test_clocks", "frozen_time=1767618000").id

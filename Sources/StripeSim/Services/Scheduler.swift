@@ -57,7 +57,8 @@ package struct Scheduler: Service {
     }
 
     private func execute(_ job: Job, nowSeconds: Int) async {
-        let context = deps.storeContext(account: job.account, atSeconds: job.testClock == nil ? nil : nowSeconds)
+        var context = deps.storeContext(account: job.account, atSeconds: job.testClock == nil ? nil : nowSeconds)
+        context.runningClock = job.testClock
         let handler = handlers[job.kind]
         do {
             let (_, signals) = try await deps.database.write(context) { store in

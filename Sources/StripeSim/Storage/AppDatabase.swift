@@ -88,6 +88,8 @@ package struct StoreContext: Sendable {
     package var achSettlementDelayMillis = 2000
     /// The bank fixtures (institutions and their accounts) this server simulates.
     package var bank = BankFixtures()
+    /// Set while a test clock's due job runs: `now` is then that clock's simulated time.
+    package var runningClock: String?
 
     package init(
         account: String, now: Int, ids: IDGenerator, requestID: String? = nil, idempotencyKey: String? = nil,

@@ -17,6 +17,8 @@ package enum ACHEngine {
 
     /// Now on the intent's test clock, or the server's now.
     package static func now(_ store: Store, clock: String?) throws -> Int {
+        // Inside a clock's advance the job's own due time is the clock's present.
+        if let clock, store.context.runningClock == clock { return store.now }
         if let clock, let c = try store.find(TestClock.self, clock), !c.deleted { return c.frozenTime }
         return store.now
     }
