@@ -5,7 +5,7 @@ import Logging
 
 /// The outermost middleware: gives every request a `req_…` id, renders every error as Stripe's envelope (v1 or
 /// v2 by path; never a bare 500 or an HTML page), stamps `Request-Id` on every response and logs one line per
-/// request (path without the query string: no client secrets or keys reach the log).
+/// request at debug level (path without the query string: no client secrets or keys reach the log).
 package struct StripeMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     let deps: AppDependencies
@@ -25,8 +25,11 @@ package struct StripeMiddleware: RouterMiddleware {
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        deps.logger.info(
-            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+        // One line per request at debug: at info level on a busy server the log write costs more than the request.
+        if deps.logger.logLevel <= .debug {
+            deps.logger.debug(
+                "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+        }
         return response
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Who is calling: the account a key names and what kind of key it is.
 package struct Credentials: Sendable, Equatable {
@@ -71,10 +72,23 @@ package enum APIKeyAuth {
     }
 
     /// `acct_` + 16 hex characters of SHA-256 of the key's suffix: stable, and reveals nothing of the key.
+    /// Memoised (bounded): every request derives it.
     package static func accountID(forKeySuffix suffix: String) -> String {
-        let digest = SHA256.hash(data: Data(suffix.utf8))
-        return "acct_" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        if let known = accountCache.withLock({ $0[suffix] }) { return known }
+        let hex = Array("0123456789abcdef")
+        var id = "acct_"
+        for byte in SHA256.hash(data: Data(suffix.utf8)).prefix(8) {
+            id.append(hex[Int(byte >> 4)])
+            id.append(hex[Int(byte & 0x0F)])
+        }
+        accountCache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[suffix] = id
+        }
+        return id
     }
+
+    private static let accountCache = Mutex<[String: String]>([:])
 
     /// Stripe's masking: the prefix up to the last `_` stays, then every character but the last four becomes `*`
     /// (separators such as `-` stay): `sk_test_********************1234`.

@@ -2,7 +2,7 @@ import Foundation
 
 /// An Event (`evt_`): a snapshot of an object at a state change. Written in the same transaction as the change,
 /// so an acknowledged change always has its event (and, later, its webhook deliveries).
-package struct Event: StoredResource, Equatable {
+package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
     package static let table = "event"
     package static let objectName = "event"
 
@@ -20,6 +20,16 @@ package struct Event: StoredResource, Equatable {
     package var pendingWebhooks = 0
 
     package var columns: [String: IndexValue] { ["type": .text(type), "pendingWebhooks": .int(pendingWebhooks)] }
+
+    /// Stored as a flat JSON object (see `JSONBodyRepresentable`).
+    package var jsonBody: JSONValue {
+        [
+            "id": .string(id), "created": .int(created), "type": .string(type), "object": object,
+            "previousAttributes": previousAttributes ?? .null, "requestID": .optional(requestID),
+            "idempotencyKey": .optional(idempotencyKey), "apiVersion": .string(apiVersion),
+            "pendingWebhooks": .int(pendingWebhooks),
+        ]
+    }
 
     /// Thin v2 events (`v2.core.account.created`) go to event destinations, never to `/v1/events`.
     package var isThin: Bool { type.hasPrefix("v2.") }
@@ -39,6 +49,20 @@ package struct Event: StoredResource, Equatable {
             "type": .string(type),
         ]
     }
+}
+
+extension Event {
+    package init(jsonBody j: JSONValue) throws {
+        guard let id = j["id"]?.stringValue, let created = j["created"]?.intValue, let type = j["type"]?.stringValue
+        else { throw StripeError(status: 500, type: "api_error", message: "A stored event is malformed.") }
+        self.init(
+            id: id, created: created, type: type, object: j["object"] ?? .null,
+            previousAttributes: j["previousAttributes"].flatMap { $0 == .null ? nil : $0 },
+            requestID: j["requestID"]?.stringValue, idempotencyKey: j["idempotencyKey"]?.stringValue,
+            apiVersion: j["apiVersion"]?.stringValue ?? StripeVersion.current,
+            pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0)
+    }
+
 }
 
 extension Store {

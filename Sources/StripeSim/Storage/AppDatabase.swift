@@ -34,11 +34,15 @@ package struct AppDatabase: Sendable {
     }
 
     /// Runs `body` in one write transaction.
+    ///
+    /// Synchronous on the calling task's thread: a simulator transaction takes microseconds (WAL with
+    /// `synchronous=NORMAL` does not fsync each commit), and hopping to GRDB's queue and back cost more than the
+    /// work itself under load. GRDB serialises writers, so concurrent requests still commit one at a time.
     package func write<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
         async throws -> (T, Set<Signal>)
     {
-        try await mapErrors {
-            try await writer.write { db in
+        try mapErrorsSync {
+            try writer.write { db in
                 let store = Store(db, context)
                 let value = try body(store)
                 return (value, store.signals)
@@ -50,8 +54,17 @@ package struct AppDatabase: Sendable {
     package func read<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
         async throws -> T
     {
-        try await mapErrors {
-            try await writer.read { db in try body(Store(db, context)) }
+        try mapErrorsSync {
+            try writer.read { db in try body(Store(db, context)) }
+        }
+    }
+
+    private func mapErrorsSync<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw StripeError(
+                status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
         }
     }
 

@@ -17,6 +17,13 @@ extension StoredResource {
     package var columns: [String: IndexValue] { [:] }
 }
 
+/// A stored resource whose `body` is written and read as a `JSONValue` directly, skipping `Codable` (the
+/// hot paths: every write stores an event).
+package protocol JSONBodyRepresentable {
+    var jsonBody: JSONValue { get }
+    init(jsonBody: JSONValue) throws
+}
+
 /// A column value.
 package enum IndexValue: Sendable, Equatable {
     case text(String?)
@@ -127,11 +134,18 @@ package final class Store {
     }()
 
     private func encode<T: Encodable>(_ v: T) throws -> String {
-        String(decoding: try Self.encoder.encode(v), as: UTF8.self)
+        if let fast = v as? any JSONBodyRepresentable { return fast.jsonBody.serialized(pretty: false) }
+        return String(decoding: try Self.encoder.encode(v), as: UTF8.self)
     }
 
     private func decode<T: Decodable>(_ t: T.Type, _ body: String) throws -> T {
-        try JSONDecoder().decode(t, from: Data(body.utf8))
+        if let fast = t as? any JSONBodyRepresentable.Type {
+            guard let json = JSONValue.parse(body), let value = try fast.init(jsonBody: json) as? T else {
+                throw StripeError(status: 500, type: "api_error", message: "A stored \(T.self) could not be read back.")
+            }
+            return value
+        }
+        return try JSONDecoder().decode(t, from: Data(body.utf8))
     }
 
     // MARK: Resources

@@ -47,10 +47,29 @@ package struct IDGenerator: Sendable {
             return String(repeating: "0", count: max(0, length - s.count)) + s
         }
         if state.kind == .seeded {
-            return state.rng.withLock { g in String((0..<length).map { _ in Self.alphabet[Int(g.next() % 62)] }) }
+            return state.rng.withLock { g in Self.base62(length) { g.next() } }
         }
         var g = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in Self.alphabet[Int(g.next() % 62)] })
+        return Self.base62(length) { g.next() }
+    }
+
+    /// `length` base62 characters, ten from each 64-bit draw (62^10 < 2^64), so a 24-character id costs three
+    /// draws (system randomness is a syscall each).
+    private static func base62(_ length: Int, _ next: () -> UInt64) -> String {
+        var out = ""
+        out.reserveCapacity(length)
+        var value: UInt64 = 0
+        var left = 0
+        for _ in 0..<length {
+            if left == 0 {
+                value = next()
+                left = 10
+            }
+            out.append(alphabet[Int(value % 62)])
+            value /= 62
+            left -= 1
+        }
+        return out
     }
 
     /// `prefix_` + 24 base62 characters (Stripe's customer ids are shorter: pass `length: 14`).

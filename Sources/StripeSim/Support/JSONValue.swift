@@ -100,28 +100,40 @@ extension JSONValue {
             out += "["
             for (n, v) in a.enumerated() {
                 if n > 0 { out += "," }
-                if indent >= 0 { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                if indent >= 0 { out += "\n"; Self.indent(indent + 2, &out) }
                 v.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
             }
-            if indent >= 0 { out += "\n"; out += String(repeating: " ", count: indent) }
+            if indent >= 0 { out += "\n"; Self.indent(indent, &out) }
             out += "]"
         case .object(let o):
             if o.isEmpty { out += "{}"; return }
             out += "{"
             for (n, k) in Self.orderedKeys(o).enumerated() {
                 if n > 0 { out += "," }
-                if indent >= 0 { out += "\n"; out += String(repeating: " ", count: indent + 2) }
+                if indent >= 0 { out += "\n"; Self.indent(indent + 2, &out) }
                 Self.writeString(k, to: &out)
                 out += indent >= 0 ? ": " : ":"
                 o[k]!.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
             }
-            if indent >= 0 { out += "\n"; out += String(repeating: " ", count: indent) }
+            if indent >= 0 { out += "\n"; Self.indent(indent, &out) }
             out += "}"
         }
     }
 
+    private static let spaces = String(repeating: " ", count: 128)
+
+    private static func indent(_ n: Int, _ out: inout String) {
+        if n <= 128 { out += spaces.prefix(n) } else { out += String(repeating: " ", count: n) }
+    }
+
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (the common case: ids, enums, names).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
