@@ -4,8 +4,9 @@ import Hummingbird
 import Logging
 
 /// The outermost middleware: gives every request a `req_…` id, renders every error as Stripe's envelope (v1 or
-/// v2 by path; never a bare 500 or an HTML page), stamps `Request-Id` on every response and logs one line per
-/// request at debug level (path without the query string: no client secrets or keys reach the log).
+/// v2 by path; never a bare 500), except on the hosted flow's HTML pages, which get an HTML error page; stamps
+/// `Request-Id` on every response and logs one line per request at debug level (path without the query string,
+/// client secrets in flow paths masked: no client secrets or keys reach the log).
 package struct StripeMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     let deps: AppDependencies
@@ -28,7 +29,7 @@ package struct StripeMiddleware: RouterMiddleware {
         // One line per request at debug: at info level on a busy server the log write costs more than the request.
         if deps.logger.logLevel <= .debug {
             deps.logger.debug(
-                "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
         }
         return response
     }
@@ -36,6 +37,9 @@ package struct StripeMiddleware: RouterMiddleware {
     package static func errorResponse(_ error: any Error, request: Request, requestID: String, logger: Logger)
         -> Response
     {
+        if HostedFlowPages.servesHTML(path: request.uri.path) {
+            return HostedFlowPages.errorResponse(error, flow: nil, requestID: requestID, logger: logger)
+        }
         let isV2 = request.uri.path.hasPrefix("/v2/")
         let stripeError: StripeError
         switch error {
