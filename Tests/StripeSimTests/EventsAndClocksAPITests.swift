@@ -21,6 +21,8 @@ import Testing
             #expect(event["request"]?["idempotency_key"] == "ik-1")
             #expect(event["api_version"]?.stringValue == StripeVersion.current)
             #expect(event["pending_webhooks"] == 0)
+            // Only *.updated events carry previous_attributes (absent, not null, elsewhere).
+            #expect(event["data"]?["previous_attributes"] == nil)
             let one = try await c.get("/v1/events/\(event["id"]!.stringValue!)")
             #expect(one.json == event)
             #expect(try await c.get("/v1/events/evt_nope")["error.code"] == "resource_missing")

@@ -57,7 +57,7 @@ extension Event {
         else { throw StripeError(status: 500, type: "api_error", message: "A stored event is malformed.") }
         self.init(
             id: id, created: created, type: type, object: j["object"] ?? .null,
-            previousAttributes: j["previousAttributes"].flatMap { $0 == .null ? nil : $0 },
+            previousAttributes: j["previousAttributes"].flatMap { $0 == .null ? JSONValue?.none : $0 },
             requestID: j["requestID"]?.stringValue, idempotencyKey: j["idempotencyKey"]?.stringValue,
             apiVersion: j["apiVersion"]?.stringValue ?? StripeVersion.current,
             pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0)

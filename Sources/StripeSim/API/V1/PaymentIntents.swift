@@ -120,7 +120,7 @@ struct PaymentIntentsController {
         if p.isUnset("setup_future_usage") { pi.setupFutureUsage = nil }
         if let s = p.string("setup_future_usage") { pi.setupFutureUsage = s }
         if p.has("receipt_email") { pi.receiptEmail = p.string("receipt_email") }
-        if p.has("shipping") { pi.shipping = p.json("shipping").flatMap { $0 == .null ? nil : $0 } }
+        if p.has("shipping") { pi.shipping = p.json("shipping").flatMap { $0 == .null ? JSONValue?.none : $0 } }
         if p.string("capture_method") == "manual", pi.paymentMethodTypes.contains("us_bank_account") {
             throw StripeError.invalidRequest(
                 "The payment method type `us_bank_account` does not support manual capture. Use capture_method=automatic.",
