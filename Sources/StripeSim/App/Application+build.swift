@@ -42,7 +42,8 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
 }
 
 /// The routes. Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
-/// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`.
+/// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`. The dashboard's pages render their own
+/// HTML errors.
 package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: StripeMiddleware(deps: deps))
@@ -68,6 +69,8 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     MandatesController().addRoutes(to: api)
     ChargesController().addRoutes(to: api)
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
+    // The dashboard at `/` (HTML; one account at a time, chosen by key): see `Dashboard.Controller`.
+    Dashboard.Controller(deps: deps).addRoutes(to: router)
     return router
 }
 

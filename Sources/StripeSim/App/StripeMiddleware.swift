@@ -5,7 +5,8 @@ import Logging
 
 /// The outermost middleware: gives every request a `req_…` id, renders every error as Stripe's envelope (v1 or
 /// v2 by path; never a bare 500 or an HTML page), stamps `Request-Id` on every response and logs one line per
-/// request (path without the query string: no client secrets or keys reach the log).
+/// request (path without the query string: no client secrets or keys reach the log). API calls made with a
+/// well-formed key also go to the dashboard's `RequestLog`, masked.
 package struct StripeMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     let deps: AppDependencies
@@ -16,6 +17,8 @@ package struct StripeMiddleware: RouterMiddleware {
         var context = context
         context.requestID = "req_" + deps.requestIDs.token(14)
         let started = ContinuousClock.now
+        let logAccount = RequestLog.account(of: request)
+        if logAccount != nil { context.requestLogDraft = RequestLogDraft() }
         var response: Response
         do {
             response = try await next(request, context)
@@ -27,6 +30,11 @@ package struct StripeMiddleware: RouterMiddleware {
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         deps.logger.info(
             "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+        if let logAccount, let draft = context.requestLogDraft {
+            response = deps.requestLog.recording(
+                response, request: request, account: logAccount, requestID: context.requestID, draft: draft,
+                startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms), latencyMs: ms)
+        }
         return response
     }
 
