@@ -440,5 +440,9 @@ extension Dashboard {
         ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid var(--line)}ol.timeline li{position:relative;padding:.2em 0 .8em 1.2em}
         ol.timeline li::before{content:"";position:absolute;left:-6px;top:.55em;width:10px;height:10px;border-radius:50%;background:var(--accent)}
         .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1em}
+        time{white-space:nowrap}td pre.json{max-width:55vw}h3{font-size:14px;margin:1em 0 .3em}
+        table.related{table-layout:fixed}table.related td:nth-child(1){width:34%}table.related td:nth-child(2){width:36%}
+        table.related td:nth-child(3){width:12%}table.related td{overflow:hidden;text-overflow:ellipsis}
+        tr.attempts td{border-bottom:1px solid var(--line);padding-top:0}
         """
 }

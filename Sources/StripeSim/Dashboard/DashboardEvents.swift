@@ -87,11 +87,14 @@ extension Dashboard {
     static func eventTable(_ events: [Event], viewer: Viewer, withJSON: Bool) -> HTML {
         let rows: [HTML] = events.map { e in
             let objectID = e.isThin ? e.object["related_object"]?["id"]?.stringValue : e.object["id"]?.stringValue
-            let json: HTML = withJSON ? "<details><summary>JSON</summary>\(Dashboard.json(e.render()))</details>" : .empty
+            let json: HTML =
+                withJSON
+                ? "<tr class=\"attempts\"><td colspan=\"6\"><details><summary>JSON</summary>\(Dashboard.json(e.render()))</details></td></tr>"
+                : .empty
             let origin: HTML = e.requestID.map { "\(idLink($0))" } ?? "<span class=\"muted\">automatic</span>"
             return """
-                <tr data-testid="row-\(e.id)"><td>\(idLink(e.id))</td><td><code>\(e.type)</code>\(json)</td><td>\(idLink(objectID))</td>
-                <td>\(origin)</td><td class="num">\(e.pendingWebhooks)</td><td>\(time(e.created))</td></tr>
+                <tr data-testid="row-\(e.id)"><td>\(idLink(e.id))</td><td><code>\(e.type)</code></td><td>\(idLink(objectID))</td>
+                <td>\(origin)</td><td class="num">\(e.pendingWebhooks)</td><td>\(time(e.created))</td></tr>\(json)
                 """
         }
         return table(

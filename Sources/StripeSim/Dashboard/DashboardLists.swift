@@ -15,7 +15,18 @@ extension Dashboard {
     }
 
     /// Rows whose JSON mentions `text` anywhere (ids, names, emails, amounts…); case-insensitive for ASCII.
-    static func contains(_ text: String) -> Filter { .like("body", "%" + likeEscape(text) + "%") }
+    /// Characters JSON may escape in the stored body (`/` as `\/`, `"`, `\`) match anything there.
+    static func contains(_ text: String) -> Filter {
+        var pattern = "%"
+        for c in text {
+            switch c {
+            case "/", "\"", "\\": pattern += "%"
+            case "%", "_": pattern += "\\" + String(c)
+            default: pattern.append(c)
+            }
+        }
+        return .like("body", pattern + "%")
+    }
 
     /// Rows whose JSON holds the exact string `id` (as a value: `"cus_…"`), for related objects.
     static func mentions(_ id: String) -> Filter { .like("body", "%\"" + likeEscape(id) + "\"%") }

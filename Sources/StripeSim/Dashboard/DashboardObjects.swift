@@ -325,7 +325,7 @@ extension Dashboard.Controller {
                     more.contains(k)
                     ? k.listPath.map { " <a class=\"more\" href=\"\(Dashboard.url($0, [("q", id)]))\">all →</a>" } ?? " <span class=\"more muted\">(first 20)</span>"
                     : .empty
-                return "<h3>\(k.title)\(all)</h3><table data-testid=\"related-\(k.rawValue)\">\(rows)</table>"
+                return "<h3>\(k.title)\(all)</h3><table class=\"related\" data-testid=\"related-\(k.rawValue)\">\(rows)</table>"
             }
             let eventsHTML: HTML =
                 kind == .event

@@ -111,7 +111,10 @@ extension Dashboard {
             case .string(let s) where objectPath(s) != nil && !s.hasPrefix("req_"):
                 if !seen.contains(s) { seen.append(s) }
             case .array(let a): a.forEach(walk)
-            case .object(let o): o.keys.sorted().forEach { walk(o[$0]!) }
+            case .object(let o):
+                // The object's own id first, then what it refers to.
+                let keys = (o["id"] == nil ? [] : ["id"]) + o.keys.filter { $0 != "id" }.sorted()
+                keys.forEach { walk(o[$0]!) }
             default: break
             }
         }

@@ -89,7 +89,7 @@ extension Dashboard {
         return """
             <form method="post" action="/dashboard/test_clocks/\(encode(clock.id))/advance" class="filters" data-testid="advance-form-\(clock.id)">
               \(hidden(viewer))\(buttons)
-              <input type="datetime-local" name="frozen_time" step="1" value="\(datetimeLocal(clock.frozenTime + 86_400))" aria-label="Advance to (UTC)">
+              <input type="datetime-local" name="frozen_time" step="1" value="\(datetimeLocal(clock.frozenTime + 86_400))" aria-label="Advance to (UTC)"> <span class="muted">UTC</span>
               <button type="submit" data-testid="advance-submit-\(clock.id)">Advance to</button>
             </form>
             """
