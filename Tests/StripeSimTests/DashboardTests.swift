@@ -330,7 +330,7 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
         log.clear(account: "acct_b")
         #expect(log.entries(account: "acct_b").isEmpty)
         // Long bodies are cut, with a note.
-        let long = RequestLog.clean(String(repeating: "a", count: RequestLog.maxBodyCharacters + 10))
+        let long = RequestLog.clean(String(repeating: "a", count: RequestLog.maxBodyBytes + 10))
         #expect(long.hasSuffix("(10 more bytes not kept)"))
     }
 

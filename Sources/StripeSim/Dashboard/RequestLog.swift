@@ -19,7 +19,7 @@ package struct RequestLogEntry: Sendable, Equatable {
     package var path: String
     package var status: Int
     package var latencyMs: Double
-    /// The request body as received (masked, truncated to `RequestLog.maxBodyCharacters`).
+    /// The request body as received (masked, truncated to `RequestLog.maxBodyBytes`).
     package var requestBody: String
     /// The response body as sent (masked, truncated).
     package var responseBody: String
@@ -34,8 +34,8 @@ package final class RequestLog: Sendable {
     package let capacity: Int
     /// Accounts kept; the least recently active one is dropped first.
     package let maxAccounts: Int
-    /// Longest body kept, in characters; the rest is cut with a note of how much was left out.
-    package static let maxBodyCharacters = 16_384
+    /// Longest body kept, in bytes; the rest is cut with a note of how much was left out.
+    package static let maxBodyBytes = 16_384
 
     private struct Ring {
         var entries: [RequestLogEntry] = []
@@ -144,13 +144,17 @@ package final class RequestLog: Sendable {
         return response
     }
 
-    /// Masks and truncates a body (masking first, so a secret cut at the limit cannot leak its start).
+    /// Masks and truncates a body. Only what is kept is masked (plus the token crossing the cut, masked whole
+    /// before the cut is made), so a large list response costs no more than a small one.
     static func clean(_ text: String, total: Int? = nil) -> String {
-        let total = total ?? text.utf8.count
-        let masked = SecretMask.mask(text)
-        guard masked.count > maxBodyCharacters || total > text.utf8.count else { return masked }
-        let kept = String(masked.prefix(maxBodyCharacters))
-        return kept + "\n… (\(total - kept.utf8.count) more bytes not kept)"
+        let bytes = Array(text.utf8)
+        let total = total ?? bytes.count
+        guard bytes.count > maxBodyBytes || total > bytes.count else { return SecretMask.mask(text) }
+        var end = min(bytes.count, maxBodyBytes)
+        while end < bytes.count && end < maxBodyBytes + 4096 && SecretMask.isTokenByte(bytes[end]) { end += 1 }
+        let masked = Array(SecretMask.mask(String(decoding: bytes[..<end], as: UTF8.self)).utf8)
+        let kept = String(decoding: masked.prefix(maxBodyBytes), as: UTF8.self)
+        return kept + "\n… (\(total - min(end, maxBodyBytes)) more bytes not kept)"
     }
 }
 
@@ -177,7 +181,7 @@ private final class ResponseCapture: Sendable {
     private let state = Mutex(State())
     private let onComplete: @Sendable ([UInt8], Int) -> Void
     /// Room for the kept characters and a secret straddling the cut.
-    private static let limit = RequestLog.maxBodyCharacters * 4 + 1024
+    private static let limit = RequestLog.maxBodyBytes + 8192
 
     init(onComplete: @escaping @Sendable ([UInt8], Int) -> Void) { self.onComplete = onComplete }
 

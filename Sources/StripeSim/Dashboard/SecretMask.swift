@@ -25,6 +25,10 @@ package enum SecretMask {
 
     /// `text` with every secret it contains masked.
     package static func mask(_ text: String) -> String {
+        // Most bodies hold no candidate at all: the library's substring search decides that quickly.
+        guard text.range(of: "secret", options: .caseInsensitive) != nil || text.contains("sk_")
+            || text.contains("pk_") || text.contains("rk_") || text.contains("whsec_")
+        else { return text }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -38,7 +42,7 @@ package enum SecretMask {
             var end = i
             while end < bytes.count && isTokenByte(bytes[end]) { end += 1 }
             let token = bytes[i..<end]
-            out += maskToken(token)
+            appendMasked(token, to: &out)
             i = end
             // `secret`/`*_secret` named field: mask its value (`": "value"`, `=value`) whatever its form.
             if isSecretName(token), let valueStart = assignedValueStart(bytes, after: end) {
@@ -46,11 +50,15 @@ package enum SecretMask {
                 var valueEnd = valueStart
                 while valueEnd < bytes.count && isValueByte(bytes[valueEnd]) { valueEnd += 1 }
                 let value = bytes[valueStart..<valueEnd]
-                if Array(value) == null || value.isEmpty {
+                if value.isEmpty || value.elementsEqual(null) {
                     out += value
                 } else {
-                    let masked = maskToken(value)
-                    out += masked.elementsEqual(value) ? Array(mask.utf8) : masked
+                    let before = out.count
+                    appendMasked(value, to: &out)
+                    if out.count - before == value.count && out[before...].elementsEqual(value) {
+                        out.removeSubrange(before...)
+                        out += maskBytes
+                    }
                 }
                 i = valueEnd
             }
@@ -58,35 +66,58 @@ package enum SecretMask {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// One token, masked if it is a key or a secret.
-    private static func maskToken(_ token: ArraySlice<UInt8>) -> [UInt8] {
-        for prefix in keyPrefixes where token.starts(with: prefix) && token.count > prefix.count {
-            let rest = token.count - prefix.count
-            return prefix + Array(mask.utf8) + (rest >= 16 ? Array(token.suffix(4)) : [])
+    private static let maskBytes = Array(mask.utf8)
+
+    /// Appends one token, masked if it is a key or a secret.
+    private static func appendMasked(_ token: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        // Every masked form has an underscore after at least two characters.
+        guard token.count > 6 else {
+            out += token
+            return
         }
-        if token.starts(with: webhookSecretPrefix) && token.count > webhookSecretPrefix.count {
-            return webhookSecretPrefix + Array(mask.utf8)
+        let first = token[token.startIndex]
+        if first == UInt8(ascii: "s") || first == UInt8(ascii: "p") || first == UInt8(ascii: "r") {
+            for prefix in keyPrefixes where token.count > prefix.count && token.starts(with: prefix) {
+                out += prefix
+                out += maskBytes
+                if token.count - prefix.count >= 16 { out += token.suffix(4) }
+                return
+            }
+        }
+        if first == UInt8(ascii: "w") && token.count > webhookSecretPrefix.count && token.starts(with: webhookSecretPrefix) {
+            out += webhookSecretPrefix
+            out += maskBytes
+            return
         }
         if let marker = lastRange(of: secretMarker, in: token), marker.upperBound < token.endIndex {
-            return Array(token[token.startIndex..<marker.upperBound]) + Array(mask.utf8)
+            out += token[token.startIndex..<marker.upperBound]
+            out += maskBytes
+            return
         }
-        return Array(token)
+        out += token
     }
 
     private static func lastRange(of needle: [UInt8], in token: ArraySlice<UInt8>) -> Range<Int>? {
         guard token.count >= needle.count else { return nil }
         var start = token.endIndex - needle.count
         while start >= token.startIndex {
-            if token[start..<start + needle.count].elementsEqual(needle) { return start..<start + needle.count }
+            // Cheap first-byte check before comparing the whole marker.
+            if token[start] == needle[0] && token[start..<start + needle.count].elementsEqual(needle) {
+                return start..<start + needle.count
+            }
             start -= 1
         }
         return nil
     }
 
-    /// `secret`, `client_secret`, `webhook_secret`…
+    private static let secretWord = Array("secret".utf8)
+
+    /// `secret`, `client_secret`, `webhook_secret`… (ASCII, any case).
     private static func isSecretName(_ token: ArraySlice<UInt8>) -> Bool {
-        let name = String(decoding: token, as: UTF8.self).lowercased()
-        return name == "secret" || name.hasSuffix("_secret")
+        guard token.count >= secretWord.count else { return false }
+        let tail = token.suffix(secretWord.count)
+        guard zip(tail, secretWord).allSatisfy({ ($0 | 0x20) == $1 }) else { return false }
+        return token.count == secretWord.count || token[tail.startIndex - 1] == UInt8(ascii: "_")
     }
 
     /// Where the value assigned to a name starts: after `":` / `=` (and spaces and an opening quote).
@@ -101,7 +132,7 @@ package enum SecretMask {
         return j
     }
 
-    private static func isTokenByte(_ b: UInt8) -> Bool {
+    static func isTokenByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
     }
 
