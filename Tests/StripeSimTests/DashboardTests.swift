@@ -156,7 +156,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 ("/dashboard/objects/\(ids.customer)", [ids.session, ids.fcAccount, ids.paymentIntent, "customer.created"]),
                 ("/dashboard/objects/\(ids.session)", [ids.fcAccount, ids.customer]),
                 ("/dashboard/objects/\(ids.fcAccount)", [ids.session, ids.customer, "pm_"]),
-                ("/dashboard/objects/\(ids.paymentIntent)", ["data-testid=\"timeline\"", "py_", "mandate_", "charge.pending"]),
+                (
+                    "/dashboard/objects/\(ids.paymentIntent)",
+                    ["data-testid=\"timeline\"", "py_", "mandate_", "charge.pending", "data-testid=\"object-deliveries\""]
+                ),
                 ("/dashboard/objects/\(ids.clock)", [ids.customer, ids.paymentIntent, "advance-form-\(ids.clock)"]),
                 ("/dashboard/objects/\(v2)", ["Acme v2"]),
             ]

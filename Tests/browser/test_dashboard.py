@@ -308,7 +308,8 @@ def test_dashboard_renders_and_drives_the_seed_flow(server, browser):
           [paid["id"], returned["id"], 'data-status="succeeded"', "insufficient_funds"])
     shot(browser, "payment-intents")
     timeline = visit(browser, server, "/dashboard/objects/" + paid["id"], "payment page",
-                     ["payment_intent.processing", "payment_intent.succeeded", "charge.succeeded", "py_"])
+                     ["payment_intent.processing", "payment_intent.succeeded", "charge.succeeded", "py_",
+                      'data-testid="object-deliveries"', server["hooks"] + "/ok"])
     assert timeline.index("payment_intent.processing") < timeline.index("payment_intent.succeeded")
     steps = browser.find_elements(*by("timeline-step"))
     assert [s.find_element(By.CSS_SELECTOR, ".badge").text for s in steps][-1] == "succeeded"

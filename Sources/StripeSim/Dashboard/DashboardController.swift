@@ -11,7 +11,7 @@ extension Dashboard {
     ///
     /// | Method | Path | Notes |
     /// |---|---|---|
-    /// | GET | / | the key form, or the overview of the chosen account; `?key=sk_test_…` chooses once and redirects |
+    /// | GET | /, /dashboard | the key form, or the overview of the chosen account; `?key=sk_test_…` chooses once and redirects |
     /// | POST | /dashboard/session | `key`: choose the account (sets the cookie) |
     /// | POST | /dashboard/logout | forget the account (clears the cookie) |
     /// | GET | /dashboard/customers, /dashboard/accounts | v1 customers, v2 accounts |
@@ -40,6 +40,7 @@ extension Dashboard {
 
         func addRoutes(to router: Router<AppRequestContext>) {
             router.get("/") { request, context in await self.home(request, context) }
+            router.get("/dashboard") { _, _ in Dashboard.redirect("/") }
             router.post("/dashboard/session") { request, _ in await self.signIn(request) }
             router.post("/dashboard/logout") { request, context in
                 await self.action(request, context) { _, _ in

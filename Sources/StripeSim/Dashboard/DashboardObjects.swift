@@ -334,6 +334,18 @@ extension Dashboard.Controller {
                 <section class="card"><h2>Events <a class="more" href="\(Dashboard.url("/dashboard/events", [("q", id)]))">all →</a></h2>
                 \(Dashboard.eventTable(events.items, viewer: viewer, withJSON: true))</section>
                 """
+            // The webhook deliveries of those events.
+            var deliveriesHTML: HTML = .empty
+            if kind != .event && kind != .webhookDelivery && !events.items.isEmpty {
+                let deliveries = try store.list(
+                    WebhookDelivery.self, where: [.oneOf("event", events.items.map(\.id))], page: PageRequest(limit: 50))
+                if !deliveries.items.isEmpty {
+                    deliveriesHTML = """
+                        <section class="card" data-testid="object-deliveries"><h2>Webhook deliveries of these events</h2>
+                        \(Dashboard.deliveryTable(deliveries.items, nowMs: nowMs))</section>
+                        """
+                }
+            }
             let status: HTML = shown.status.map { Dashboard.badge($0) } ?? .empty
             let advancing = kind == .testClock && shown.status == "advancing"
             let body: HTML = """
@@ -342,7 +354,7 @@ extension Dashboard.Controller {
                 <dt>Created</dt><dd>\(Dashboard.time(shown.created))</dd></dl></section>
                 \(actions)\(extra)
                 <section class="card" data-testid="related"><h2>Related objects</h2>\(relatedHTML.isEmpty ? "<p class=\"muted\">None.</p>" : relatedHTML.joined())</section>
-                \(eventsHTML)
+                \(eventsHTML)\(deliveriesHTML)
                 <section class="card"><h2>JSON</h2>\(Dashboard.json(shown.json))</section>
                 """
             return Dashboard.layout(
