@@ -101,6 +101,7 @@ package struct APIPipeline: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
             bodyText = String(buffer: buffer)
+            context.requestLogDraft?.setRequestBody(bodyText)
         } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
             throw StripeError(
                 status: 413, message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",

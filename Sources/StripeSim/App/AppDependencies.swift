@@ -19,6 +19,8 @@ package struct AppDependencies: Sendable {
     /// Real time, for what must follow the wall whatever `clock` says: webhook signatures (receivers compare
     /// `t` with their own clock) and webhook retry times.
     package var wallClock: any SimulatorClock = SystemClock()
+    /// The last API requests of each account, for the dashboard (in memory; see `RequestLog`).
+    package var requestLog = RequestLog()
     /// Sends webhooks; `nil` = the live HTTP transport, created and shut down by `WebhookDispatcher`.
     package var webhookTransport: (any WebhookTransport)?
 

@@ -5,6 +5,9 @@ package struct AppRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// `req_…`, set first by `StripeMiddleware`, returned in `Request-Id`.
     package var requestID = ""
+    /// Set by `StripeMiddleware` for an API request the dashboard's request log records; the API pipeline leaves
+    /// the request body it collected here.
+    package var requestLogDraft: RequestLogDraft?
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

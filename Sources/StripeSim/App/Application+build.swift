@@ -42,8 +42,8 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
 }
 
 /// The routes. Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
-/// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`, except the hosted flow's HTML pages
-/// (`HostedFlowPages`, `/v3/`), which render their own errors as HTML.
+/// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`, except the HTML pages (the hosted flow's
+/// `HostedFlowPages` and `/v3/`, and the dashboard), which render their own errors as HTML.
 package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: StripeMiddleware(deps: deps))
@@ -70,6 +70,8 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     ChargesController().addRoutes(to: api)
     HostedFlowPages(deps: deps).addRoutes(to: router)
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
+    // The dashboard at `/` (HTML; one account at a time, chosen by key): see `Dashboard.Controller`.
+    Dashboard.Controller(deps: deps).addRoutes(to: router)
     return router
 }
 

@@ -6,7 +6,8 @@ import Logging
 /// The outermost middleware: gives every request a `req_…` id, renders every error as Stripe's envelope (v1 or
 /// v2 by path; never a bare 500), except on the hosted flow's HTML pages, which get an HTML error page; stamps
 /// `Request-Id` on every response and logs one line per request at debug level (path without the query string,
-/// client secrets in flow paths masked: no client secrets or keys reach the log).
+/// client secrets in flow paths masked: no client secrets or keys reach the log). API calls made with a
+/// well-formed key also go to the dashboard's `RequestLog`, masked.
 package struct StripeMiddleware: RouterMiddleware {
     package typealias Context = AppRequestContext
     let deps: AppDependencies
@@ -17,6 +18,8 @@ package struct StripeMiddleware: RouterMiddleware {
         var context = context
         context.requestID = "req_" + deps.requestIDs.token(14)
         let started = ContinuousClock.now
+        let logAccount = RequestLog.account(of: request)
+        if logAccount != nil { context.requestLogDraft = RequestLogDraft() }
         var response: Response
         do {
             response = try await next(request, context)
@@ -30,6 +33,11 @@ package struct StripeMiddleware: RouterMiddleware {
         if deps.logger.logLevel <= .debug {
             deps.logger.debug(
                 "\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+        }
+        if let logAccount, let draft = context.requestLogDraft {
+            response = deps.requestLog.recording(
+                response, request: request, account: logAccount, requestID: context.requestID, draft: draft,
+                startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms), latencyMs: ms)
         }
         return response
     }

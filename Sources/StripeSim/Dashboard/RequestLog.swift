@@ -1,0 +1,224 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// One API request as the dashboard's request log shows it. Secrets are masked (`SecretMask`) before an entry is
+/// stored, so no key, client secret or signing secret is ever kept whole; headers (and so `Authorization`) are
+/// not kept at all.
+package struct RequestLogEntry: Sendable, Equatable {
+    /// `req_…`, as returned in `Request-Id`.
+    package var requestID: String
+    /// The account (`acct_…`) the request's key names.
+    package var account: String
+    /// Wall time the request arrived, Unix milliseconds.
+    package var atMillis: Int
+    package var method: String
+    /// The path and (masked) query string.
+    package var path: String
+    package var status: Int
+    package var latencyMs: Double
+    /// The request body as received (masked, truncated to `RequestLog.maxBodyBytes`).
+    package var requestBody: String
+    /// The response body as sent (masked, truncated).
+    package var responseBody: String
+}
+
+/// A bounded in-memory log of API requests per account: the last `capacity` requests of each of the
+/// `maxAccounts` most recently active accounts (older entries and accounts drop off). Fed by `StripeMiddleware`
+/// for every `/v1` and `/v2` request made with a well-formed key; read by the dashboard. Not persisted: a restart
+/// starts it empty.
+package final class RequestLog: Sendable {
+    /// Requests kept per account.
+    package let capacity: Int
+    /// Accounts kept; the least recently active one is dropped first.
+    package let maxAccounts: Int
+    /// Longest body kept, in bytes; the rest is cut with a note of how much was left out.
+    package static let maxBodyBytes = 16_384
+
+    private struct Ring {
+        var entries: [RequestLogEntry] = []
+        /// Where the next entry goes once `entries` is full.
+        var next = 0
+        var lastUsed = 0
+
+        mutating func append(_ entry: RequestLogEntry, capacity: Int) {
+            if entries.count < capacity {
+                entries.append(entry)
+            } else {
+                entries[next] = entry
+                next = (next + 1) % capacity
+            }
+        }
+
+        /// Newest first.
+        func newestFirst(capacity: Int) -> [RequestLogEntry] {
+            let ordered = entries.count < capacity || next == 0 ? entries : Array(entries[next...] + entries[..<next])
+            return ordered.reversed()
+        }
+    }
+
+    private struct State {
+        var rings: [String: Ring] = [:]
+        var tick = 0
+    }
+
+    private let state = Mutex(State())
+
+    package init(capacity: Int = 1000, maxAccounts: Int = 64) {
+        self.capacity = max(1, capacity)
+        self.maxAccounts = max(1, maxAccounts)
+    }
+
+    package func append(_ entry: RequestLogEntry) {
+        state.withLock { state in
+            state.tick += 1
+            if state.rings[entry.account] == nil, state.rings.count >= maxAccounts,
+                let oldest = state.rings.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key
+            {
+                state.rings[oldest] = nil
+            }
+            var ring = state.rings[entry.account] ?? Ring()
+            ring.append(entry, capacity: capacity)
+            ring.lastUsed = state.tick
+            state.rings[entry.account] = ring
+        }
+    }
+
+    /// The account's logged requests, newest first.
+    package func entries(account: String) -> [RequestLogEntry] {
+        state.withLock { $0.rings[account]?.newestFirst(capacity: capacity) ?? [] }
+    }
+
+    package func entry(account: String, requestID: String) -> RequestLogEntry? {
+        state.withLock { $0.rings[account]?.entries.first { $0.requestID == requestID } }
+    }
+
+    package func count(account: String) -> Int {
+        state.withLock { $0.rings[account]?.entries.count ?? 0 }
+    }
+
+    /// Forgets the account's requests (the dashboard's reset).
+    package func clear(account: String) {
+        state.withLock { _ = $0.rings.removeValue(forKey: account) }
+    }
+
+    // MARK: Feeding the log
+
+    /// The account a request to the API is logged under: `/v1` and `/v2` calls with a well-formed key only.
+    package static func account(of request: Request) -> String? {
+        let path = request.uri.path
+        guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/") else { return nil }
+        return try? APIKeyAuth.authenticate(authorization: request.headers[.authorization]).account
+    }
+
+    /// Returns `response` with a body that, once fully written, appends the request's entry (the request body
+    /// comes from `draft`, where the API pipeline left it).
+    package func recording(
+        _ response: Response, request: Request, account: String, requestID: String, draft: RequestLogDraft,
+        startedAtMillis: Int, latencyMs: Double
+    ) -> Response {
+        var response = response
+        let query = request.uri.query.map { "?" + SecretMask.mask($0) } ?? ""
+        let base = RequestLogEntry(
+            requestID: requestID, account: account, atMillis: startedAtMillis, method: request.method.rawValue,
+            path: request.uri.path + query, status: Int(response.status.code), latencyMs: latencyMs,
+            requestBody: "", responseBody: "")
+        let capture = ResponseCapture { [self] bytes, total in
+            var entry = base
+            entry.requestBody = Self.clean(draft.requestBody ?? "")
+            entry.responseBody = Self.clean(String(decoding: bytes, as: UTF8.self), total: total)
+            self.append(entry)
+        }
+        let original = response.body
+        response.body = ResponseBody(contentLength: original.contentLength) { writer in
+            do {
+                try await original.write(CapturingWriter(parent: writer, capture: capture))
+            } catch {
+                capture.complete()
+                throw error
+            }
+            capture.complete()
+        }
+        return response
+    }
+
+    /// Masks and truncates a body. Only what is kept is masked (plus the token crossing the cut, masked whole
+    /// before the cut is made), so a large list response costs no more than a small one.
+    static func clean(_ text: String, total: Int? = nil) -> String {
+        let bytes = Array(text.utf8)
+        let total = total ?? bytes.count
+        guard bytes.count > maxBodyBytes || total > bytes.count else { return SecretMask.mask(text) }
+        var end = min(bytes.count, maxBodyBytes)
+        while end < bytes.count && end < maxBodyBytes + 4096 && SecretMask.isTokenByte(bytes[end]) { end += 1 }
+        let masked = Array(SecretMask.mask(String(decoding: bytes[..<end], as: UTF8.self)).utf8)
+        let kept = String(decoding: masked.prefix(maxBodyBytes), as: UTF8.self)
+        return kept + "\n… (\(total - min(end, maxBodyBytes)) more bytes not kept)"
+    }
+}
+
+/// The part of a log entry only the API pipeline knows: the request body it collected. Created by
+/// `StripeMiddleware` for a logged request and carried in `AppRequestContext.requestLogDraft`.
+package final class RequestLogDraft: Sendable {
+    private let body = Mutex<String?>(nil)
+
+    package init() {}
+
+    package var requestBody: String? { body.withLock { $0 } }
+
+    package func setRequestBody(_ text: String) { body.withLock { $0 = text } }
+}
+
+/// Collects the first bytes of a response body as it is written, then hands them over once.
+private final class ResponseCapture: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        var total = 0
+        var done = false
+    }
+
+    private let state = Mutex(State())
+    private let onComplete: @Sendable ([UInt8], Int) -> Void
+    /// Room for the kept characters and a secret straddling the cut.
+    private static let limit = RequestLog.maxBodyBytes + 8192
+
+    init(onComplete: @escaping @Sendable ([UInt8], Int) -> Void) { self.onComplete = onComplete }
+
+    func append(_ buffer: ByteBuffer) {
+        state.withLock { s in
+            s.total += buffer.readableBytes
+            let room = Self.limit - s.bytes.count
+            if room > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) {
+                s.bytes += bytes
+            }
+        }
+    }
+
+    /// Hands the body over (once, however often it is called).
+    func complete() {
+        let captured: ([UInt8], Int)? = state.withLock { s in
+            guard !s.done else { return nil }
+            s.done = true
+            return (s.bytes, s.total)
+        }
+        if let (bytes, total) = captured { onComplete(bytes, total) }
+    }
+}
+
+/// Passes a response body through while `ResponseCapture` keeps a copy; the entry is logged as the body finishes,
+/// before the client has the whole response, so a client that reads the log right after a call finds it.
+private struct CapturingWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    let capture: ResponseCapture
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        capture.append(buffer)
+        try await parent.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        capture.complete()
+        try await parent.finish(trailingHeaders)
+    }
+}
