@@ -194,6 +194,9 @@ import Testing
                 "amount=1000&currency=usd&customer=\(cus)&payment_method=pm_usBankAccount_success&confirm=true&" + Self.mandate)
             #expect(pi["status"] == "processing")
             #expect(pi["created"] == 1_767_618_000)
+            // Every event of a clock customer's payment carries clock time, not wall time.
+            let stamps = try await c.get("/v1/events?type=payment_intent.*")["data"]?.arrayValue?.compactMap { $0["created"]?.intValue }
+            #expect(stamps == [1_767_618_000, 1_767_618_000])
             // Three days later (Thursday): still processing.
             _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=\(1_767_618_000 + 3 * 86_400)")
             _ = try await c.poll("/v1/test_helpers/test_clocks/\(clock)", "status", "ready")

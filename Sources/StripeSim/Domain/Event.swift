@@ -76,7 +76,7 @@ extension Store {
         throws -> Event
     {
         var event = Event(
-            id: ids.make("evt"), created: now, type: type, object: object,
+            id: ids.make("evt"), created: eventTime ?? now, type: type, object: object,
             previousAttributes: previous.flatMap { JSONDiff.previousAttributes(old: $0, new: object) },
             requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
             apiVersion: StripeVersion.current)

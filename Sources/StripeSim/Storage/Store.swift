@@ -115,6 +115,9 @@ package final class Store {
     let db: Database
     package let context: StoreContext
     package var signals: Set<Signal> = []
+    /// When set, events are stamped with this time instead of `now`: the simulated time of a test clock whose
+    /// customer's objects the request is changing.
+    package var eventTime: Int?
     /// The raw connection, for the storage layer's own extensions only.
     var database: Database { db }
 

@@ -179,6 +179,7 @@ struct PaymentIntentsController {
             } ?? (p.has("payment_method_types") ? nil : ["enabled": true, "allow_redirects": "always"]),
             paymentMethodOptions: PaymentIntent.defaultOptions(), status: .requiresPaymentMethod,
             statementDescriptor: p.string("statement_descriptor"), testClock: clock)
+        try ACHEngine.followClock(store, clock)
         try Self.applyPaymentMethod(&pi, p, store: store)
         try store.insert(pi)
         try store.emit("payment_intent.created", pi.render())
@@ -218,6 +219,7 @@ struct PaymentIntentsController {
     @Sendable func confirm(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pi = try store.get(PaymentIntent.self, req.path())
         try Self.requireClientSecret(req, pi.clientSecret, "payment_intent", pi.id)
+        try ACHEngine.followClock(store, pi.testClock)
         guard pi.status == .requiresPaymentMethod || pi.status == .requiresConfirmation else {
             throw StripeError(
                 status: 400, code: "payment_intent_unexpected_state",
@@ -231,6 +233,7 @@ struct PaymentIntentsController {
 
     @Sendable func cancel(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pi = try store.get(PaymentIntent.self, req.path())
+        try ACHEngine.followClock(store, pi.testClock)
         guard pi.status.isOpen else {
             throw StripeError(
                 status: 400, code: "payment_intent_unexpected_state",
@@ -251,6 +254,7 @@ struct PaymentIntentsController {
     @Sendable func verifyMicrodeposits(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pi = try store.get(PaymentIntent.self, req.path())
         try Self.requireClientSecret(req, pi.clientSecret, "payment_intent", pi.id)
+        try ACHEngine.followClock(store, pi.testClock)
         try ACHEngine.verifyMicrodeposits(&pi, params: req.params, store: store)
         return try Self.render(pi, req, store)
     }

@@ -98,7 +98,9 @@ struct SetupIntentsController {
             automaticPaymentMethods: p.has("payment_method_types") ? nil : ["enabled": true, "allow_redirects": "always"],
             paymentMethodOptions: PaymentIntent.defaultOptions(), usage: p.string("usage") ?? "off_session",
             status: .requiresPaymentMethod, flowDirections: p.strings("flow_directions"))
-        si.created = try ACHEngine.now(store, clock: try SetupEngine.customerClock(si, store: store))
+        let clock = try SetupEngine.customerClock(si, store: store)
+        si.created = try ACHEngine.now(store, clock: clock)
+        try ACHEngine.followClock(store, clock)
         try Self.applyPaymentMethod(&si, p, store: store)
         try store.insert(si)
         try store.emit("setup_intent.created", si.render())
@@ -128,6 +130,7 @@ struct SetupIntentsController {
     @Sendable func confirm(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var si = try store.get(SetupIntent.self, req.path())
         try PaymentIntentsController.requireClientSecret(req, si.clientSecret, "setup_intent", si.id)
+        try ACHEngine.followClock(store, try SetupEngine.customerClock(si, store: store))
         guard si.status == .requiresPaymentMethod || si.status == .requiresConfirmation else {
             throw StripeError(
                 status: 400, code: "setup_intent_unexpected_state",
@@ -154,6 +157,7 @@ struct SetupIntentsController {
     @Sendable func verify(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var si = try store.get(SetupIntent.self, req.path())
         try PaymentIntentsController.requireClientSecret(req, si.clientSecret, "setup_intent", si.id)
+        try ACHEngine.followClock(store, try SetupEngine.customerClock(si, store: store))
         try SetupEngine.verifyMicrodeposits(&si, params: req.params, store: store)
         return si.render()
     }

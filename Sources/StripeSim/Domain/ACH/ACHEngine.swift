@@ -15,6 +15,11 @@ package enum ACHEngine {
 
     // MARK: Time
 
+    /// Makes the request's events carry the clock's time when the object follows a test clock.
+    package static func followClock(_ store: Store, _ clock: String?) throws {
+        if clock != nil { store.eventTime = try now(store, clock: clock) }
+    }
+
     /// Now on the intent's test clock, or the server's now.
     package static func now(_ store: Store, clock: String?) throws -> Int {
         // Inside a clock's advance the job's own due time is the clock's present.
