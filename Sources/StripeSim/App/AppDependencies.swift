@@ -12,6 +12,13 @@ package struct AppDependencies: Sendable {
     package var logger: Logger
     package var idempotency = IdempotencyGate()
     package var background = BackgroundWork()
+    /// Fault rules, in memory (per server; `POST /v1/test_helpers/fault_rules` or a scenario's `faults:`).
+    package var faults = FaultRegistry()
+    /// `--record FILE`: every request and response, secrets masked (see `Recorder`).
+    package var recorder: Recorder?
+    /// Institutions a scenario adds or overrides (its `fixtures:`), as written: the bank merges them over the
+    /// default fixtures when it loads them. `nil` outside scenarios.
+    package var fixtureOverrides: JSONValue?
 
     package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
         self.clock = clock
@@ -36,6 +43,7 @@ package struct AppDependencies: Sendable {
         }
         var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: config.databasePath), logger: logger)
         if let seed = config.seed { deps.requestIDs = .seeded(seed &+ 0x5EED) }
+        if let path = config.recordPath { deps.recorder = try Recorder(path: path) }
         return deps
     }
 

@@ -26,7 +26,11 @@ package func buildApplication(_ config: SimulatorConfiguration, _ deps: AppDepen
 /// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`.
 package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if let recorder = deps.recorder {
+        router.add(middleware: RecordingMiddleware(recorder: recorder, maxBodyBytes: config.maxBodyBytes))
+    }
     router.add(middleware: StripeMiddleware(deps: deps))
+    router.add(middleware: FaultMiddleware(faults: deps.faults, logger: deps.logger, maxBodyBytes: config.maxBodyBytes))
 
     var expansions = Expansions()
     CustomersController.register(&expansions)
@@ -36,6 +40,7 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     EventsController().addRoutes(to: api)
     TestClocksController().addRoutes(to: api)
     V2AccountsController().addRoutes(to: api)
+    FaultRulesController(faults: deps.faults).addRoutes(to: api)
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
     return router
 }

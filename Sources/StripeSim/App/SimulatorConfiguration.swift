@@ -13,6 +13,9 @@ package struct SimulatorConfiguration: Sendable {
     package var seed: UInt64?
     /// `--log-level` (default `info`).
     package var logLevel: Logger.Level = .info
+    /// `--record FILE`: append every request and response to FILE as JSON lines (secrets masked; see
+    /// `Recorder`). `nil`: no recording.
+    package var recordPath: String?
     /// Largest request body accepted (bytes); larger bodies are a clean 413.
     package var maxBodyBytes = 1 << 20
 
