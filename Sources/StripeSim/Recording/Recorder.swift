@@ -240,8 +240,10 @@ package final class Recorder: Sendable {
             responseKept[name.lowercased()] = value
         }
         let maskedResponse = SecretMasker.mask(responseBody)
-        let response: JSONValue? =
-            dropped != nil ? nil : (JSONValue.parse(maskedResponse) ?? (maskedResponse.isEmpty ? nil : .string(maskedResponse)))
+        var response: JSONValue?
+        if dropped == nil, !maskedResponse.isEmpty {
+            response = JSONValue.parse(maskedResponse) ?? .string(maskedResponse)
+        }
         state.withLock { s in
             s.seq += 1
             let exchange = RecordedExchange(

@@ -139,14 +139,16 @@ extension Matcher {
         return nil
     }
 
-    /// Equal as JSON, or the expected text equals the actual scalar's text (`"42"` matches `42`, which a
-    /// `{{capture}}` spliced into a longer string produces).
+    /// Equal as JSON, or scalars with the same text (`"42"` and `42`: form parameters come back as strings,
+    /// YAML numbers are numbers, and a `{{capture}}` spliced into text is text).
     static func same(_ want: JSONValue, _ actual: JSONValue) -> Bool {
         if want == actual { return true }
         switch (want, actual) {
         case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
         case (.string(let s), .int), (.string(let s), .double), (.string(let s), .bool):
             return s == Template.text(of: actual)
+        case (.int, .string(let s)), (.double, .string(let s)), (.bool, .string(let s)):
+            return s == Template.text(of: want)
         default: return false
         }
     }

@@ -2,6 +2,9 @@ import Foundation
 
 /// A path into a JSON response: `$` (the whole body), `$.id`, `$.data[0].id`, `$.data[-1]` (last element),
 /// `$['key.with.dots']`. Used by expectations (`json:`) and captures (`save:`).
+///
+/// `$.data.0.id` reads like `$.data[0].id` (a number after a dot indexes an array): handy inside YAML flow
+/// mappings (`{…}`), where a plain `[` is not allowed.
 package struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     package enum Component: Sendable, Equatable {
         case key(String)
@@ -60,13 +63,21 @@ package struct JSONPath: Sendable, Equatable, CustomStringConvertible {
                 guard let next = o[k] else { return nil }
                 current = next
             case (.index(let i), .array(let a)):
-                let index = i < 0 ? a.count + i : i
-                guard a.indices.contains(index) else { return nil }
-                current = a[index]
+                guard let next = Self.element(a, i) else { return nil }
+                current = next
+            case (.key(let k), .array(let a)):
+                guard let i = Int(k), let next = Self.element(a, i) else { return nil }
+                current = next
             default:
                 return nil
             }
         }
         return current
+    }
+
+    private static func element(_ a: [JSONValue], _ i: Int) -> JSONValue? {
+        let index = i < 0 ? a.count + i : i
+        guard a.indices.contains(index) else { return nil }
+        return a[index]
     }
 }

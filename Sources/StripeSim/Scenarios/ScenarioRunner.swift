@@ -15,6 +15,8 @@ package struct ScenarioRunOptions: Sendable {
     package var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// In-process apps log at this level (default `error`, so the report stays readable).
     package var logLevel: Logger.Level = .error
+    /// Sees every request a scenario sends and its response (`nil`: no response). For tests and tools.
+    package var observer: (@Sendable (_ scenario: String, TransportRequest, TransportResponse?) -> Void)?
 
     package init() {}
 }
@@ -157,10 +159,11 @@ package enum ScenarioRunner {
             config.seed = options.seed
             config.logLevel = options.logLevel
             let app = try await buildApplication(config, deps)
+            let observer = options.observer
             let steps = try await InProcessServer.run(app, logger: deps.logger) { transport in
                 var execution = ScenarioExecution(
-                    scenario: scenario, transport: transport, clock: clock, runToken: "s\(options.seed)",
-                    keyMap: { $0 })
+                    scenario: scenario, transport: ObservedTransport.wrap(transport, scenario.name, observer),
+                    clock: clock, runToken: "s\(options.seed)", keyMap: { $0 })
                 return await execution.run()
             }
             return ScenarioResult(
@@ -171,8 +174,9 @@ package enum ScenarioRunner {
     }
 
     private static func runAgainstTarget(
-        _ scenario: Scenario, _ transport: any StripeTransport, options: ScenarioRunOptions
+        _ scenario: Scenario, _ target: any StripeTransport, options: ScenarioRunOptions
     ) async -> ScenarioResult {
+        let transport = ObservedTransport.wrap(target, scenario.name, options.observer)
         let token = IDGenerator.random.token(8)
         let override = options.key
         let keyMap: @Sendable (String) -> String = { key in
@@ -226,6 +230,32 @@ package enum ScenarioRunner {
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+/// Reports each exchange to an observer.
+struct ObservedTransport: StripeTransport {
+    let inner: any StripeTransport
+    let name: String
+    let observe: @Sendable (String, TransportRequest, TransportResponse?) -> Void
+
+    static func wrap(
+        _ inner: any StripeTransport, _ name: String,
+        _ observe: (@Sendable (String, TransportRequest, TransportResponse?) -> Void)?
+    ) -> any StripeTransport {
+        guard let observe else { return inner }
+        return ObservedTransport(inner: inner, name: name, observe: observe)
+    }
+
+    func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+        do {
+            let response = try await inner.send(request)
+            observe(name, request, response)
+            return response
+        } catch {
+            observe(name, request, nil)
+            throw error
+        }
     }
 }
 

@@ -144,6 +144,8 @@ package enum InProcessServer {
             configuration: .init(services: app.services + [StartedSignal(continuation: startedContinuation)], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
+                // Also ends the wait below if the group stops before it ever started.
+                defer { startedContinuation.finish() }
                 try await group.run()
                 return nil
             }

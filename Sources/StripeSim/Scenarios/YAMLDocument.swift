@@ -15,7 +15,11 @@ package struct YAMLDocument {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ScenarioError(message: "YAML syntax error: \(Self.describe(error))", line: Self.line(of: error))
+            var line = Self.line(of: error)
+            if case .duplicatedKeysInMapping(let keys, _) = error, let key = keys.first {
+                line = Self.secondOccurrence(of: key, in: text, after: line ?? 1) ?? line
+            }
+            throw ScenarioError(message: "YAML syntax error: \(Self.describe(error))", line: line)
         } catch {
             throw ScenarioError(message: "YAML syntax error: \(error)")
         }
@@ -107,10 +111,25 @@ package struct YAMLDocument {
         return i == s.endIndex
     }
 
+    /// The line where `key:` appears a second time at the same indentation (Yams marks the mapping instead).
+    private static func secondOccurrence(of key: String, in text: String, after start: Int) -> Int? {
+        var indents: [Int: Int] = [:]
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where n + 1 >= start {
+            let trimmed = line.drop { $0 == " " || $0 == "-" }
+            guard trimmed.hasPrefix(key + ":") else { continue }
+            let indent = line.count - trimmed.count
+            if indents[indent] != nil { return n + 1 }
+            indents[indent] = n + 1
+        }
+        return nil
+    }
+
     private static func line(of error: YamlError) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
         default: return nil
         }
     }
@@ -120,6 +139,8 @@ package struct YAMLDocument {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
             .composer(let context, let problem, _, _):
             return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", ")
         default:
             return "\(error)"
         }

@@ -113,7 +113,7 @@ final class ResponseDump: Sendable {
         guard let body = JSONValue.parse(reply.text) else { return }
         let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
         // Only Stripe's own endpoints are described by the spec; simulator-only helpers are not.
-        guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/") else { return }
+        guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/"), !FaultRegistry.isExempt(path) else { return }
         if body["error"]?["message"]?.stringValue?.hasPrefix("Unrecognized request URL") == true { return }
         let line: JSONValue = ["method": .string(method), "path": .string(path), "status": .int(reply.status), "body": body]
         handle.withLock { h in h?.write(Data((line.serialized(pretty: false) + "\n").utf8)) }
