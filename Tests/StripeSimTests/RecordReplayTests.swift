@@ -151,6 +151,22 @@ func recordSession() async throws -> [RecordedExchange] {
         #expect(a.responses.map(\.status) == b.responses.map(\.status))
     }
 
+    @Test func theReplayClockFollowsTheRecordingsElapsedTime() async throws {
+        func create(_ seq: Int, _ elapsed: Int) -> RecordedExchange {
+            RecordedExchange(
+                seq: seq, method: "POST", path: "/v1/customers", query: "", auth: RecordedAuth(scheme: "bearer", key: "sk_test_rec1"),
+                headers: ["content-type": "application/x-www-form-urlencoded"], body: "name=x", status: 200,
+                responseHeaders: [:], response: nil, dropped: nil, elapsedMillis: elapsed)
+        }
+        // A second session appended to the file starts again from 0: time keeps moving forward.
+        let recording = [create(1, 0), create(2, 5_000), create(3, 1_000)]
+        let report = try await Replayer.replay(recording, options: Replayer.Options())
+        let created = report.responses.compactMap { JSONValue.parse($0.body)?["created"]?.intValue }
+        #expect(created == [1_767_225_600, 1_767_225_605, 1_767_225_606])
+        let yaml = try ScenarioWriter.yaml(from: recording, name: "gaps")
+        #expect(yaml.components(separatedBy: "- sleep: \"5s\"").count == 2)
+    }
+
     @Test func aDifferenceIsReportedWithItsPath() async throws {
         var recording = try await recordSession()
         recording[2].response?["name"] = "Someone else"

@@ -513,6 +513,16 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    @Test func theDocumentedFullExamplePasses() async throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/scenarios.md"), encoding: .utf8)
+        let section = try #require(doc.range(of: "## A full example"))
+        let open = try #require(doc.range(of: "```yaml\n", range: section.upperBound..<doc.endIndex))
+        let close = try #require(doc.range(of: "```", range: open.upperBound..<doc.endIndex))
+        let r = try await runScenario(String(doc[open.upperBound..<close.lowerBound]))
+        #expect(r.passed, "\(firstFailure(r) ?? "")")
+        #expect(r.steps.count == 6)
+    }
+
     @Test func unreadableFilesAreFailedResultsNotSkipped() async throws {
         let dir = try temporaryDirectory()
         try "name: ok\nsteps:\n  - request: GET /v1/customers\n".write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)

@@ -27,6 +27,9 @@ package struct RecordedExchange: Sendable, Equatable {
     /// The response body: JSON, or a string when it was not JSON.
     package var response: JSONValue?
     package var dropped: String?
+    /// When the request arrived, in milliseconds since the recorder started (a replay moves its clock by the
+    /// same steps, so time-driven work falls due as it did).
+    package var elapsedMillis: Int?
 
     package var json: JSONValue {
         var o: [String: JSONValue] = [
@@ -37,6 +40,7 @@ package struct RecordedExchange: Sendable, Equatable {
         if !responseHeaders.isEmpty { o["response_headers"] = .stringMap(responseHeaders) }
         if let response { o["response"] = response }
         if let dropped { o["dropped"] = .string(dropped) }
+        if let elapsedMillis { o["elapsed_ms"] = .int(elapsedMillis) }
         return .object(o)
     }
 
@@ -55,11 +59,13 @@ package struct RecordedExchange: Sendable, Equatable {
         responseHeaders = (json["response_headers"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         response = json["response"]
         dropped = json["dropped"]?.stringValue
+        elapsedMillis = json["elapsed_ms"]?.intValue
     }
 
     package init(
         seq: Int, method: String, path: String, query: String, auth: RecordedAuth, headers: [String: String],
-        body: String, status: Int?, responseHeaders: [String: String], response: JSONValue?, dropped: String?
+        body: String, status: Int?, responseHeaders: [String: String], response: JSONValue?, dropped: String?,
+        elapsedMillis: Int? = nil
     ) {
         self.seq = seq
         self.method = method
@@ -72,6 +78,7 @@ package struct RecordedExchange: Sendable, Equatable {
         self.responseHeaders = responseHeaders
         self.response = response
         self.dropped = dropped
+        self.elapsedMillis = elapsedMillis
     }
 
     /// The response as text, as the client saw it (JSON re-serialised).
@@ -187,6 +194,7 @@ package final class Recorder: Sendable {
 
     private let state: Mutex<State>
     private let keeps: Bool
+    private let started = ContinuousClock.now
 
     /// Request headers never recorded: credentials and transport details.
     static let skippedHeaders: Set<String> = [
@@ -226,10 +234,18 @@ package final class Recorder: Sendable {
 
     package var exchanges: [RecordedExchange] { state.withLock { $0.kept } }
 
+    /// Milliseconds since the recorder started.
+    package var elapsedMillis: Int {
+        let d = ContinuousClock.now - started
+        return Int(d.components.seconds) * 1000 + Int(d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Records one exchange, masking secrets.
+    /// - Parameter arrivedAt: when the request arrived (`elapsedMillis` then); default now.
     package func record(
         method: String, path: String, query: String, authorization: String?, headers: [(String, String)],
-        body: String, status: Int?, responseHeaders: [(String, String)], responseBody: String, dropped: String?
+        body: String, status: Int?, responseHeaders: [(String, String)], responseBody: String, dropped: String?,
+        arrivedAt: Int? = nil
     ) {
         var kept: [String: String] = [:]
         for (name, value) in headers where !Self.skippedHeaders.contains(name.lowercased()) {
@@ -249,7 +265,8 @@ package final class Recorder: Sendable {
             let exchange = RecordedExchange(
                 seq: s.seq, method: method, path: SecretMasker.mask(path), query: SecretMasker.mask(query),
                 auth: RecordedAuth(authorization: authorization), headers: kept, body: SecretMasker.mask(body),
-                status: dropped != nil ? nil : status, responseHeaders: responseKept, response: response, dropped: dropped)
+                status: dropped != nil ? nil : status, responseHeaders: responseKept, response: response, dropped: dropped,
+                elapsedMillis: arrivedAt ?? elapsedMillis)
             if keeps { s.kept.append(exchange) }
             s.handle?.write(Data((exchange.json.serialized(pretty: false) + "\n").utf8))
         }

@@ -18,6 +18,7 @@ package struct RecordingMiddleware: RouterMiddleware {
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let arrived = recorder.elapsedMillis
         var request = request
         let body: String
         do {
@@ -30,19 +31,21 @@ package struct RecordingMiddleware: RouterMiddleware {
             var response = StripeMiddleware.errorResponse(
                 tooLarge, request: request, requestID: requestID, logger: context.logger)
             response.headers[.requestID] = requestID
-            return try await recorded(request, "<body larger than \(maxBodyBytes) bytes>", response)
+            return try await recorded(request, "<body larger than \(maxBodyBytes) bytes>", response, arrived)
         }
         let response: Response
         do {
             response = try await next(request, context)
         } catch let dropped as ConnectionDropped {
-            record(request, body, status: nil, headers: [], responseBody: "", dropped: dropped.moment.rawValue)
+            record(request, body, status: nil, headers: [], responseBody: "", dropped: dropped.moment.rawValue, arrived)
             throw dropped
         }
-        return try await recorded(request, body, response)
+        return try await recorded(request, body, response, arrived)
     }
 
-    private func recorded(_ request: Request, _ body: String, _ response: Response) async throws -> Response {
+    private func recorded(_ request: Request, _ body: String, _ response: Response, _ arrived: Int) async throws
+        -> Response
+    {
         let collector = BodyCollector()
         var response = response
         try await response.body.write(collector)
@@ -50,18 +53,18 @@ package struct RecordingMiddleware: RouterMiddleware {
         response.body = ResponseBody(byteBuffer: bytes)
         record(
             request, body, status: response.status.code, headers: response.headers.map { ($0.name.rawName, $0.value) },
-            responseBody: String(buffer: bytes), dropped: nil)
+            responseBody: String(buffer: bytes), dropped: nil, arrived)
         return response
     }
 
     private func record(
         _ request: Request, _ body: String, status: Int?, headers: [(String, String)], responseBody: String,
-        dropped: String?
+        dropped: String?, _ arrived: Int
     ) {
         recorder.record(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
             authorization: request.headers[.authorization],
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, status: status,
-            responseHeaders: headers, responseBody: responseBody, dropped: dropped)
+            responseHeaders: headers, responseBody: responseBody, dropped: dropped, arrivedAt: arrived)
     }
 }

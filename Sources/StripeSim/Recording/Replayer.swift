@@ -9,6 +9,10 @@ import Logging
 /// Later requests have their recorded ids rewritten to the replay's before they are sent, and replayed
 /// responses have the replay's ids written back to the recorded ones before the comparison. Timestamps
 /// (`created`, `*_at`, `*_time`, … and RFC 3339 strings) compare as `<time>`.
+///
+/// In process the clock starts at 2026-01-01T00:00:00Z and moves, before each request, by the time that had
+/// passed in the recording (`elapsed_ms`), without waiting: work that falls due on wall time (a settlement
+/// delay) falls due as it did, and the same recording gives the same bytes every time.
 package enum Replayer {
     package struct Options: Sendable {
         /// Replay against a server at this URL instead of a fresh in-process one.
@@ -42,7 +46,7 @@ package enum Replayer {
         if let target = options.target {
             let token = IDGenerator.random.token(6)
             let override = options.key
-            return await replay(recording, transport: HTTPTransport(baseURL: target)) { alias in
+            return await replay(recording, transport: HTTPTransport(baseURL: target), clock: nil) { alias in
                 if let override {
                     if alias.hasPrefix("sk_") || alias.hasPrefix("rk_") { return override }
                     return alias
@@ -60,18 +64,30 @@ package enum Replayer {
         config.seed = options.seed
         let app = try await buildApplication(config, deps)
         return try await InProcessServer.run(app, logger: logger) { transport in
-            await replay(recording, transport: transport) { $0 }
+            await replay(recording, transport: transport, clock: clock) { $0 }
         }
     }
 
-    /// Replays through `transport`; `key` maps a recorded key alias to the key to send.
+    /// Replays through `transport`; `key` maps a recorded key alias to the key to send; `clock`, when given,
+    /// follows the recording's elapsed times.
     package static func replay(
-        _ recording: [RecordedExchange], transport: any StripeTransport, key: @escaping (String) -> String
+        _ recording: [RecordedExchange], transport: any StripeTransport, clock: ManualClock?,
+        key: @escaping (String) -> String
     ) async -> Report {
         var ids = IDMap()
         var differences: [Difference] = []
         var responses: [(status: Int?, body: String)] = []
+        let start = clock?.now()
+        var base = 0
+        var last = 0
         for exchange in recording {
+            if let clock, let start, let elapsed = exchange.elapsedMillis {
+                // Sessions appended to one file each start from 0: keep time moving forward across them.
+                if elapsed < last { base += last }
+                last = elapsed
+                let target = start.addingTimeInterval(Double(base + elapsed) / 1000)
+                if target > clock.now() { clock.set(target) }
+            }
             var headers: [(name: String, value: String)] = exchange.headers.sorted { $0.key < $1.key }
                 .map { ($0.key, ids.rewrite($0.value)) }
             if let auth = exchange.auth.authorization(key: exchange.auth.key.map(key)) {

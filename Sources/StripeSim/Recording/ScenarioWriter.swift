@@ -8,7 +8,8 @@ import Yams
 /// captured where it first appears (`save: {customer: $.id}`) and written `{{customer}}` from then on.
 /// Expectations pin the status and the key fields: `object`, `id`, `status` (except transient states read by
 /// polling GETs, which depend on timing), `deleted`, `error.type/code/param`, list sizes, and
-/// `Idempotent-Replayed`; a dropped connection expects `transport_error`.
+/// `Idempotent-Replayed`; a dropped connection expects `transport_error`. A gap of a second or more between
+/// recorded requests becomes a `sleep` (at most 60 s).
 package enum ScenarioWriter {
     package static func yaml(from recording: [RecordedExchange], name: String, source: String? = nil) throws -> String {
         let document = build(recording, name: name)
@@ -81,7 +82,16 @@ package enum ScenarioWriter {
         }
 
         var steps: [Node] = []
+        var previousElapsed: Int?
         for (i, e) in recording.enumerated() {
+            // Time that passed in the recording (a settlement delay, a person at the keyboard) passes here too:
+            // in process a sleep only moves the scenario clock, so wall-clock work falls due as it did.
+            if let elapsed = e.elapsedMillis {
+                if let before = previousElapsed, elapsed - before >= 1000 {
+                    steps.append(mapping([("sleep", scalar(.string(ScenarioExecution.duration(min(60_000, elapsed - before)))))]))
+                }
+                previousElapsed = elapsed
+            }
             var request: [(String, Node)] = [("method", scalar(.string(e.method))), ("path", scalar(.string(templated(e.path))))]
             let isV2 = e.path.hasPrefix("/v2/")
             var params: JSONValue?
