@@ -24,7 +24,8 @@ extension StripeTransport {
     ) async throws(TransportError) -> TransportResponse {
         var h = headers + [("Authorization", "Bearer \(key)")]
         if body != nil {
-            h.append(("Content-Type", path.hasPrefix("/v2/") ? "application/json" : "application/x-www-form-urlencoded"))
+            h.append(
+                ("Content-Type", path.hasPrefix("/v2/") ? "application/json" : "application/x-www-form-urlencoded"))
         }
         return try await send(TransportRequest(method: method, path: path, headers: h, body: body))
     }
@@ -80,7 +81,8 @@ func rule(
         registry.add(try rule(trigger))
         var fired: [Bool] = []
         for _ in 0..<6 {
-            fired.append(registry.evaluate(method: "POST", path: "/v1/customers", account: "acct_a", parameters: nil) != nil)
+            fired.append(
+                registry.evaluate(method: "POST", path: "/v1/customers", account: "acct_a", parameters: nil) != nil)
         }
         #expect(fired == pattern)
         let counted = try #require(registry.find("fr_1", account: "acct_a"))
@@ -175,7 +177,8 @@ func rule(
 
     @Test func latencyDelaysTheAnswer() async throws {
         try await TestApp().run { c in
-            _ = try await c.post("/v1/test_helpers/fault_rules", "match[method]=GET&match[path]=/v1/customers&effect[latency_ms]=150")
+            _ = try await c.post(
+                "/v1/test_helpers/fault_rules", "match[method]=GET&match[path]=/v1/customers&effect[latency_ms]=150")
             let started = ContinuousClock.now
             let r = try await c.get("/v1/customers")
             #expect(r.status == 200)
@@ -188,11 +191,14 @@ func rule(
             for (moment, email) in [("before", "b%40x.io"), ("after", "a%40x.io")] {
                 let r = try await t.call(
                     "POST", "/v1/test_helpers/fault_rules",
-                    "match[path]=/v1/customers&match[parameter][name]=email&match[parameter][value]=\(email.replacingOccurrences(of: "%40", with: "@"))&trigger[nth]=1&effect[drop]=\(moment)")
+                    "match[path]=/v1/customers&match[parameter][name]=email&match[parameter][value]=\(email.replacingOccurrences(of: "%40", with: "@"))&trigger[nth]=1&effect[drop]=\(moment)"
+                )
                 #expect(r.status == 200, "\(r.body)")
             }
             let key = [("Idempotency-Key", "k1")]
-            await #expect(throws: TransportError.self) { try await t.call("POST", "/v1/customers", "email=b%40x.io", headers: key) }
+            await #expect(throws: TransportError.self) {
+                try await t.call("POST", "/v1/customers", "email=b%40x.io", headers: key)
+            }
             #expect(try await t.call("GET", "/v1/customers").json?["data"] == [])
             let fresh = try await t.call("POST", "/v1/customers", "email=b%40x.io", headers: key)
             #expect(fresh.status == 200)
@@ -222,10 +228,12 @@ func rule(
         try await withTransport { t, _ in
             _ = try await t.call(
                 "POST", "/v1/test_helpers/fault_rules",
-                "match[path]=/v2/core/accounts&match[parameter][name]=configuration[customer][applied]&match[parameter][value]=true&effect[error][status]=400&effect[error][code]=nope")
+                "match[path]=/v2/core/accounts&match[parameter][name]=configuration[customer][applied]&match[parameter][value]=true&effect[error][status]=400&effect[error][code]=nope"
+            )
             let plain = try await t.call("POST", "/v2/core/accounts", #"{"display_name": "a"}"#)
             #expect(plain.status == 200)
-            let matched = try await t.call("POST", "/v2/core/accounts", #"{"configuration": {"customer": {"applied": true}}}"#)
+            let matched = try await t.call(
+                "POST", "/v2/core/accounts", #"{"configuration": {"customer": {"applied": true}}}"#)
             #expect(matched.status == 400)
             #expect(matched.json?["error"]?["code"] == "nope")
         }
@@ -270,27 +278,34 @@ func rule(
     static let ok = "match[path]=/v1/customers&effect[latency_ms]=1"
 
     /// Bad rules get Stripe's error envelope: status, code and param.
-    @Test(arguments: [
-        ("effect[latency_ms]=1", "parameter_missing", "match"),
-        ("match[method]=POST&effect[latency_ms]=1", "parameter_missing", "match[path]"),
-        ("match[path]=/v1/customers", "parameter_missing", "effect"),
-        ("match[path]=/v1/customers&effect[explode]=1", "parameter_unknown", "effect[explode]"),
-        ("match[path]=/v1/customers&effect[latency_ms]=1&colour=red", "parameter_unknown", "colour"),
-        ("match[path]=/v1/customers&match[method]=PATCH&effect[latency_ms]=1", nil, "match[method]"),
-        ("match[path]=v1/customers&effect[latency_ms]=1", nil, "match[path]"),
-        ("match[path]=/v1/cus*&effect[latency_ms]=1", nil, "match[path]"),
-        ("match[path]=/v1/customers&trigger[nth]=1&trigger[every]=2&effect[latency_ms]=1", nil, "trigger"),
-        ("match[path]=/v1/customers&trigger[nth]=0&effect[latency_ms]=1", nil, "trigger[nth]"),
-        ("match[path]=/v1/customers&trigger[seed]=1&effect[latency_ms]=1", nil, "trigger[seed]"),
-        ("match[path]=/v1/customers&trigger[probability]=1.5&effect[latency_ms]=1", nil, "trigger[probability]"),
-        ("match[path]=/v1/customers&trigger[probability]=often&effect[latency_ms]=1", nil, "trigger[probability]"),
-        ("match[path]=/v1/customers&trigger[times]=x&effect[latency_ms]=1", "parameter_invalid_integer", "trigger[times]"),
-        ("match[path]=/v1/customers&effect[error][status]=200", nil, "effect[error][status]"),
-        ("match[path]=/v1/customers&effect[error][status]=500&effect[drop]=after", nil, "effect"),
-        ("match[path]=/v1/customers&effect[drop]=sideways", nil, "effect[drop]"),
-        ("match[path]=/v1/customers&effect[latency_ms]=60001", nil, "effect[latency_ms]"),
-        ("match[path]=/v1/customers&match[parameter][value]=x&effect[latency_ms]=1", "parameter_missing", "match[parameter][name]"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("effect[latency_ms]=1", "parameter_missing", "match"),
+            ("match[method]=POST&effect[latency_ms]=1", "parameter_missing", "match[path]"),
+            ("match[path]=/v1/customers", "parameter_missing", "effect"),
+            ("match[path]=/v1/customers&effect[explode]=1", "parameter_unknown", "effect[explode]"),
+            ("match[path]=/v1/customers&effect[latency_ms]=1&colour=red", "parameter_unknown", "colour"),
+            ("match[path]=/v1/customers&match[method]=PATCH&effect[latency_ms]=1", nil, "match[method]"),
+            ("match[path]=v1/customers&effect[latency_ms]=1", nil, "match[path]"),
+            ("match[path]=/v1/cus*&effect[latency_ms]=1", nil, "match[path]"),
+            ("match[path]=/v1/customers&trigger[nth]=1&trigger[every]=2&effect[latency_ms]=1", nil, "trigger"),
+            ("match[path]=/v1/customers&trigger[nth]=0&effect[latency_ms]=1", nil, "trigger[nth]"),
+            ("match[path]=/v1/customers&trigger[seed]=1&effect[latency_ms]=1", nil, "trigger[seed]"),
+            ("match[path]=/v1/customers&trigger[probability]=1.5&effect[latency_ms]=1", nil, "trigger[probability]"),
+            ("match[path]=/v1/customers&trigger[probability]=often&effect[latency_ms]=1", nil, "trigger[probability]"),
+            (
+                "match[path]=/v1/customers&trigger[times]=x&effect[latency_ms]=1", "parameter_invalid_integer",
+                "trigger[times]"
+            ),
+            ("match[path]=/v1/customers&effect[error][status]=200", nil, "effect[error][status]"),
+            ("match[path]=/v1/customers&effect[error][status]=500&effect[drop]=after", nil, "effect"),
+            ("match[path]=/v1/customers&effect[drop]=sideways", nil, "effect[drop]"),
+            ("match[path]=/v1/customers&effect[latency_ms]=60001", nil, "effect[latency_ms]"),
+            (
+                "match[path]=/v1/customers&match[parameter][value]=x&effect[latency_ms]=1", "parameter_missing",
+                "match[parameter][name]"
+            ),
+        ] as [(String, String?, String)])
     func badRulesGetStripeErrors(_ body: String, _ code: String?, _ param: String) async throws {
         try await TestApp().run { c in
             let r = try await c.post("/v1/test_helpers/fault_rules", body)
@@ -306,16 +321,19 @@ func rule(
         try await TestApp().run { c in
             let a = try await c.post(
                 "/v1/test_helpers/fault_rules",
-                "match[method]=*&match[path]=/v1/**&match[parameter][name]=email&trigger[probability]=0.25&trigger[seed]=5&effect[error][status]=402&effect[error][decline_code]=insufficient_funds")
+                "match[method]=*&match[path]=/v1/**&match[parameter][name]=email&trigger[probability]=0.25&trigger[seed]=5&effect[error][status]=402&effect[error][decline_code]=insufficient_funds"
+            )
             #expect(a.status == 200, "\(a.text)")
             #expect(a.id.hasPrefix("fr_"))
             #expect(a["object"] == "test_helpers.fault_rule")
             #expect(a["match"] == ["method": "*", "path": "/v1/**", "parameter": ["name": "email", "value": nil]])
             #expect(a["trigger"] == ["type": "probability", "probability": .double(0.25), "seed": 5])
-            #expect(a["effect.error"] == [
-                "status": 402, "type": "card_error", "code": nil, "param": nil, "decline_code": "insufficient_funds",
-                "message": "A simulated fault rule answered this request.",
-            ])
+            #expect(
+                a["effect.error"] == [
+                    "status": 402, "type": "card_error", "code": nil, "param": nil,
+                    "decline_code": "insufficient_funds",
+                    "message": "A simulated fault rule answered this request.",
+                ])
             #expect(a["matched"] == 0 && a["fired"] == 0 && a["livemode"] == false)
             let b = try await c.post("/v1/test_helpers/fault_rules", Self.ok)
             let cRule = try await c.post("/v1/test_helpers/fault_rules", Self.ok)
@@ -329,7 +347,9 @@ func rule(
             #expect(next["has_more"] == false)
             let before = try await c.get("/v1/test_helpers/fault_rules?ending_before=\(a.id)")
             #expect(before["data"]?.arrayValue?.count == 2)
-            #expect(try await c.get("/v1/test_helpers/fault_rules?starting_after=fr_nope")["error.param"] == "starting_after")
+            #expect(
+                try await c.get("/v1/test_helpers/fault_rules?starting_after=fr_nope")["error.param"]
+                    == "starting_after")
 
             #expect(try await c.get("/v1/test_helpers/fault_rules/\(a.id)").id == a.id)
             let deleted = try await c.delete("/v1/test_helpers/fault_rules/\(a.id)")

@@ -27,9 +27,13 @@ func withRecordingApp(
 /// connection and its retry, a second account.
 func recordSession() async throws -> [RecordedExchange] {
     try await withRecordingApp { t in
-        let c = try await t.call("POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")])
+        let c = try await t.call(
+            "POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")]
+        )
         let id = c.json?["id"]?.stringValue ?? ""
-        _ = try await t.call("POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")])
+        _ = try await t.call(
+            "POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")]
+        )
         _ = try await t.call("POST", "/v1/customers/\(id)", "name=Jenny")
         _ = try await t.call("GET", "/v1/customers/\(id)?expand[]=test_clock")
         _ = try await t.call("GET", "/v1/customers?limit=2")
@@ -38,7 +42,9 @@ func recordSession() async throws -> [RecordedExchange] {
         _ = try await t.call("GET", "/v1/events?type=customer.*")
         let clock = try await t.call("POST", "/v1/test_helpers/test_clocks", "frozen_time=1767225600")
         _ = try await t.call("POST", "/v1/customers", "test_clock=\(clock.json?["id"]?.stringValue ?? "")")
-        _ = try await t.call("POST", "/v2/core/accounts", #"{"display_name": "V2", "configuration": {"customer": {}}, "include": ["configuration.customer"]}"#)
+        _ = try await t.call(
+            "POST", "/v2/core/accounts",
+            #"{"display_name": "V2", "configuration": {"customer": {}}, "include": ["configuration.customer"]}"#)
         _ = try await t.call(
             "POST", "/v1/test_helpers/fault_rules",
             "match[path]=/v1/customers&match[method]=POST&trigger[nth]=1&effect[drop]=after")
@@ -71,7 +77,9 @@ func recordSession() async throws -> [RecordedExchange] {
         // Masking twice changes nothing; ordinary words stay.
         let once = SecretMasker.mask("pi_1_secret_Abc9 sk_test_zz9")
         #expect(SecretMasker.mask(once) == once)
-        #expect(SecretMasker.mask("invalid_request_error client_secret test_helpers") == "invalid_request_error client_secret test_helpers")
+        #expect(
+            SecretMasker.mask("invalid_request_error client_secret test_helpers")
+                == "invalid_request_error client_secret test_helpers")
     }
 }
 
@@ -106,7 +114,9 @@ func recordSession() async throws -> [RecordedExchange] {
     }
 
     @Test func invalidKeysAreKeptMaskedAsStripeMasksThem() {
-        #expect(RecordedAuth(authorization: "Bearer sk_live_0123456789abcdef") == RecordedAuth(scheme: "invalid", header: "Bearer sk_live_************cdef"))
+        #expect(
+            RecordedAuth(authorization: "Bearer sk_live_0123456789abcdef")
+                == RecordedAuth(scheme: "invalid", header: "Bearer sk_live_************cdef"))
         #expect(RecordedAuth(authorization: nil) == .none)
         let basic = RecordedAuth(authorization: "Basic " + Data("sk_test_abc:".utf8).base64EncodedString())
         #expect(basic.scheme == "basic" && basic.key == SecretMasker.mask("sk_test_abc"))
@@ -154,7 +164,8 @@ func recordSession() async throws -> [RecordedExchange] {
     @Test func theReplayClockFollowsTheRecordingsElapsedTime() async throws {
         func create(_ seq: Int, _ elapsed: Int) -> RecordedExchange {
             RecordedExchange(
-                seq: seq, method: "POST", path: "/v1/customers", query: "", auth: RecordedAuth(scheme: "bearer", key: "sk_test_rec1"),
+                seq: seq, method: "POST", path: "/v1/customers", query: "",
+                auth: RecordedAuth(scheme: "bearer", key: "sk_test_rec1"),
                 headers: ["content-type": "application/x-www-form-urlencoded"], body: "name=x", status: 200,
                 responseHeaders: [:], response: nil, dropped: nil, elapsedMillis: elapsed)
         }
@@ -182,8 +193,12 @@ func recordSession() async throws -> [RecordedExchange] {
     }
 
     @Test func idsAreMatchedByFirstAppearance() {
-        #expect(IDMap.tokens(in: #"{"id": "cus_Ab12", "x": "invalid_request_error", "c": "cus_Ab12", "p": "PAVCXIBT", "u": "/v1/customers/cus_Zz99/sources"}"#)
-            == ["cus_Ab12", "PAVCXIBT", "cus_Zz99"])
+        #expect(
+            IDMap.tokens(
+                in:
+                    #"{"id": "cus_Ab12", "x": "invalid_request_error", "c": "cus_Ab12", "p": "PAVCXIBT", "u": "/v1/customers/cus_Zz99/sources"}"#
+            )
+                == ["cus_Ab12", "PAVCXIBT", "cus_Zz99"])
         var ids = IDMap()
         ids.learn(recorded: ["cus_A1aa", "req_B2bb", "CODE1234"], replay: ["cus_X9xx", "req_Y8yy", "ZZZZ9999"])
         #expect(ids.rewrite("/v1/customers/cus_A1aa?x=cus_A1aax") == "/v1/customers/cus_X9xx?x=cus_A1aax")
@@ -195,11 +210,14 @@ func recordSession() async throws -> [RecordedExchange] {
     }
 
     @Test func timestampsCompareAsPlaceholders() {
-        let a: JSONValue = ["created": 1_767_225_600, "n": 1_767_225_600, "at": "2026-01-01T00:00:00.000Z", "expires_at": 5]
+        let a: JSONValue = [
+            "created": 1_767_225_600, "n": 1_767_225_600, "at": "2026-01-01T00:00:00.000Z", "expires_at": 5,
+        ]
         #expect(Normalise.times(a) == ["created": "<time>", "n": 1_767_225_600, "at": "<time>", "expires_at": 5])
-        #expect(JSONCompare.differences(["a": [1, 2], "b": 1], ["a": [1], "c": 1]) == [
-            "$.a: recorded 2 elements, replay 1", "$.b: only in the recording (1)", "$.c: only in the replay (1)",
-        ])
+        #expect(
+            JSONCompare.differences(["a": [1, 2], "b": 1], ["a": [1], "c": 1]) == [
+                "$.a: recorded 2 elements, replay 1", "$.b: only in the recording (1)", "$.c: only in the replay (1)",
+            ])
     }
 
     @Test(.timeLimit(.minutes(1))) func serveRecordThenReplayFromTheCommandLine() async throws {

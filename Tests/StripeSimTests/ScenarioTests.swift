@@ -2,11 +2,11 @@ import Foundation
 import Synchronization
 import Testing
 
+@testable import StripeSim
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-
-@testable import StripeSim
 
 /// Parses and runs a scenario in process.
 func runScenario(_ yaml: String, seed: UInt64 = 0, observer: ScenarioRunOptions? = nil) async throws -> ScenarioResult {
@@ -148,40 +148,67 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     /// Bad scenarios: a clear message naming the key path and the line.
     @Test(arguments: [
-        ("name: x\nsteps:\n  - request: GET /v1/customers\n    expcet: {status: 200}\n",
-         "steps[0].expcet: unknown key 'expcet' (did you mean 'expect'?)", 4),
+        (
+            "name: x\nsteps:\n  - request: GET /v1/customers\n    expcet: {status: 200}\n",
+            "steps[0].expcet: unknown key 'expcet' (did you mean 'expect'?)", 4
+        ),
         ("steps:\n  - request: GET /v1/customers\n", "missing required key 'name'", 1),
         ("name: x\n", "missing required key 'steps'", 1),
         ("name: x\nsteps: []\n", "a scenario needs at least one step", 2),
         ("name: x\nsteps:\n  - expect: {status: 200}\n", "a step needs one action", 3),
         ("name: x\nsteps:\n  - request: GET /a\n    sleep: 1s\n", "a step has one action; found request and sleep", 3),
-        ("name: x\nsteps:\n  - request: GET /a\n    expect:\n      status: two\n",
-         "steps[0].expect.status: expected an integer, found the string \"two\"", 5),
+        (
+            "name: x\nsteps:\n  - request: GET /a\n    expect:\n      status: two\n",
+            "steps[0].expect.status: expected an integer, found the string \"two\"", 5
+        ),
         ("name: x\nsteps:\n  - request: FETCH /a\n", "expected `METHOD /path`", 3),
-        ("name: x\nsteps:\n  - request: {method: PUT, path: /a}\n", "steps[0].request.method: expected one of GET, POST, DELETE", 3),
+        (
+            "name: x\nsteps:\n  - request: {method: PUT, path: /a}\n",
+            "steps[0].request.method: expected one of GET, POST, DELETE", 3
+        ),
         ("name: x\nsteps:\n  - request: {method: GET, path: a}\n", "a path starts with `/`", 3),
-        ("name: x\nsteps:\n  - request: {method: POST, path: /a, params: [1]}\n", "expected a mapping of parameter names", 3),
+        (
+            "name: x\nsteps:\n  - request: {method: POST, path: /a, params: [1]}\n",
+            "expected a mapping of parameter names", 3
+        ),
         ("name: x\nsteps:\n  - request: {method: POST, path: /a, params: {a: 1}, body: x}\n", "not both", 3),
         ("name: x\nsteps:\n  - sleep: forever\n", "expected a duration", 3),
         ("name: x\nsteps:\n  - sleep: 2m\n", "at most 60s", 3),
         ("name: x\nsteps:\n  - sleep: 1s\n    save: {a: $.id}\n", "a sleep step has no response", 3),
-        ("name: x\nsteps:\n  - request: GET /a\n    expect:\n      json:\n        $.id: {matches: \"(\"}\n",
-         "is not a valid regular expression", 6),
-        ("name: x\nsteps:\n  - request: GET /a\n    expect:\n      json:\n        data.id: 1\n",
-         "invalid JSON path 'data.id': it must start with `$`", 6),
+        (
+            "name: x\nsteps:\n  - request: GET /a\n    expect:\n      json:\n        $.id: {matches: \"(\"}\n",
+            "is not a valid regular expression", 6
+        ),
+        (
+            "name: x\nsteps:\n  - request: GET /a\n    expect:\n      json:\n        data.id: 1\n",
+            "invalid JSON path 'data.id': it must start with `$`", 6
+        ),
         ("name: x\nsteps:\n  - request: GET /a\n    save: {c: \"$.data[x]\"}\n", "invalid JSON path '$.data[x]'", 4),
-        ("name: x\nsteps:\n  - request: GET /a\n    expect: {transport_error: true, status: 200}\n",
-         "a dropped connection has no status", 4),
+        ("name: x\nsteps:\n  - request: GET /a\n    save: {now: $.id}\n", "'now' is built in", 4),
+        (
+            "name: x\nsteps:\n  - request: GET /a\n    expect: {transport_error: true, status: 200}\n",
+            "a dropped connection has no status", 4
+        ),
         ("name: x\nsteps:\n  - advance_clock: {clock: c, to: 1, by: 1d}\n", "not both", 3),
         ("name: x\nsteps:\n  - wait_for: {event: a, get: /b}\n", "wait_for takes one of", 3),
         ("name: x\nsteps:\n  - wait_for: {get: /b}\n", "`get` needs `until`", 3),
-        ("name: x\nsteps:\n  - complete_session: {session: s, outcome: maybe}\n", "expected success, cancelled or failed", 3),
+        (
+            "name: x\nsteps:\n  - complete_session: {session: s, outcome: maybe}\n",
+            "expected success, cancelled or failed", 3
+        ),
         ("name: x\nstripe_version: banana\nsteps:\n  - request: GET /a\n", "not a Stripe API version", 2),
-        ("name: x\nfaults:\n  - match: {path: /a}\n    trigger: {nth: 1, every: 2}\n    effect: {drop: after}\nsteps:\n  - request: GET /a\n",
-         "faults[0]: A fault rule takes one trigger", 3),
-        ("name: x\nfaults:\n  - match: {path: a}\n    effect: {drop: after}\nsteps:\n  - request: GET /a\n",
-         "must start with '/'", 3),
-        ("name: x\nfaults:\n  - match: {path: /a}\nsteps:\n  - request: GET /a\n", "Missing required param: effect.", 3),
+        (
+            "name: x\nfaults:\n  - match: {path: /a}\n    trigger: {nth: 1, every: 2}\n    effect: {drop: after}\nsteps:\n  - request: GET /a\n",
+            "faults[0]: A fault rule takes one trigger", 3
+        ),
+        (
+            "name: x\nfaults:\n  - match: {path: a}\n    effect: {drop: after}\nsteps:\n  - request: GET /a\n",
+            "must start with '/'", 3
+        ),
+        (
+            "name: x\nfaults:\n  - match: {path: /a}\nsteps:\n  - request: GET /a\n", "Missing required param: effect.",
+            3
+        ),
         ("name: x\nname: y\nsteps:\n  - request: GET /a\n", "duplicate key 'name'", 2),
         ("name: x\nsteps:\n  - request: {method: GET, path: /a\n", "YAML syntax error", 4),
         ("- just\n- a list\n", "a scenario is a mapping", 1),
@@ -197,7 +224,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let dir = try temporaryDirectory()
         for name in ["b.yaml", "a.yml", "notes.txt", "sub/c.yaml"] {
             let url = dir.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try "name: x\nsteps:\n  - sleep: 1s\n".write(to: url, atomically: true, encoding: .utf8)
         }
         let files = try Scenario.files(in: [dir.path])
@@ -210,7 +238,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let files = try Scenario.files(in: [repositoryRoot.appendingPathComponent("Scenarios").path])
         #expect(files.count >= 6)
         for file in files { _ = try Scenario.load(file) }
-        let schema = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/scenario.schema.json"), encoding: .utf8)
+        let schema = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/scenario.schema.json"), encoding: .utf8)
         #expect(JSONValue.parse(schema)?["title"] == "stripe-sim scenario")
     }
 }
@@ -219,9 +248,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func templatesSpliceTextAndKeepTypes() throws {
         let vars: [String: JSONValue] = ["id": "cus_1", "n": 42, "flag": true]
         #expect(try Template.render("/v1/customers/{{id}}?x={{ n }}", vars) == "/v1/customers/cus_1?x=42")
-        #expect(try Template.render(["a": "{{n}}", "b": "n={{n}}", "{{id}}": ["{{flag}}"]], vars) == [
-            "a": 42, "b": "n=42", "cus_1": [true],
-        ])
+        #expect(
+            try Template.render(["a": "{{n}}", "b": "n={{n}}", "{{id}}": ["{{flag}}"]], vars) == [
+                "a": 42, "b": "n=42", "cus_1": [true],
+            ])
         let error = #expect(throws: ScenarioError.self) { try Template.render("{{missing}}", vars) }
         #expect(error?.message.contains("unknown capture {{missing}}; available: {{flag}}, {{id}}, {{n}}") == true)
         #expect(throws: ScenarioError.self) { try Template.render("{{open", vars) }
@@ -247,10 +277,18 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             "email": "a+b@example.com", "metadata": ["k": "v w"], "expand": ["x", "y"],
             "items": [["price": "p_1"]], "unset": "", "clear": [:], "n": 5, "flag": false,
         ])
-        #expect(body == "clear=&email=a%2Bb%40example.com&expand[0]=x&expand[1]=y&flag=false&items[0][price]=p_1&metadata[k]=v%20w&n=5&unset=")
+        #expect(
+            body
+                == "clear=&email=a%2Bb%40example.com&expand[0]=x&expand[1]=y&flag=false&items[0][price]=p_1&metadata[k]=v%20w&n=5&unset="
+        )
         // What the API decodes back.
         let decoded = try? FormDecoding.decode(body)
-        #expect(decoded?["metadata"] == .hash({ var h = RawHash(); h["k"] = .string("v w"); return h }()))
+        #expect(
+            decoded?["metadata"]
+                == .hash(
+                    {
+                        var h = RawHash(); h["k"] = .string("v w"); return h
+                    }()))
     }
 }
 
@@ -259,7 +297,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let sent = Mutex<[TransportRequest]>([])
         var options = ScenarioRunOptions()
         options.observer = { _, request, _ in sent.withLock { $0.append(request) } }
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: captures
             steps:
               - request: {method: POST, path: /v1/customers, params: {email: a@example.com, balance: 7}}
@@ -295,13 +334,15 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(requests[2].body?.contains(#""s":"n=7""#) == true)
         #expect(requests[2].headers.contains { $0.name == "Content-Type" && $0.value == "application/json" })
 
-        let unknown = try await runScenario("""
+        let unknown = try await runScenario(
+            """
             name: unknown capture
             steps:
               - request: GET /v1/customers/{{nobody}}
             """)
         #expect(firstFailure(unknown)?.contains("unknown capture {{nobody}}; available: {{now}}, {{run}}") == true)
-        let missing = try await runScenario("""
+        let missing = try await runScenario(
+            """
             name: missing path
             steps:
               - request: GET /v1/customers
@@ -312,7 +353,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func eachExpectationKindPassesAndFails() async throws {
-        let passing = try await runScenario("""
+        let passing = try await runScenario(
+            """
             name: passing
             steps:
               - request: {method: POST, path: /v1/customers, params: {email: a@example.com, metadata: {a: "1", b: "2"}}}
@@ -351,11 +393,14 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             ("json: {$.metadata: {count: 3}}", "$.metadata: expected 3 elements, got 0"),
             ("json: {$.nope: 1}", "$.nope: expected 1, but it is missing"),
             ("transport_error: true", "transport_error: expected a dropped connection, got HTTP 200"),
-            ("event_sequence: {object: \"{{c}}\", types: [customer.deleted]}",
-             "event_sequence for cus_"),
+            (
+                "event_sequence: {object: \"{{c}}\", types: [customer.deleted]}",
+                "event_sequence for cus_"
+            ),
         ]
         for (expectation, message) in cases {
-            let r = try await runScenario("""
+            let r = try await runScenario(
+                """
                 name: failing
                 steps:
                   - request: {method: POST, path: /v1/customers, params: {email: a@example.com}}
@@ -371,7 +416,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func aFailedStepSkipsTheRestAndTheReportShowsTheResponse() async throws {
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: report
             steps:
               - name: create
@@ -381,7 +427,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             """)
         #expect(!r.passed)
         #expect(r.steps.map(\.outcome) == [.failed, .skipped])
-        #expect(r.steps[0].failure == "status: expected 200, got 400 (invalid_request_error/parameter_unknown: Received unknown parameter: nope)  (+1 more)")
+        #expect(
+            r.steps[0].failure
+                == "status: expected 200, got 400 (invalid_request_error/parameter_unknown: Received unknown parameter: nope)  (+1 more)"
+        )
         let text = ScenarioReport.text([r], seconds: 0.01)
         #expect(text.contains("✗ report"))
         #expect(text.contains("  ✗ 1. create  POST /v1/customers → 400"))
@@ -392,7 +441,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func waitsPollAndTimeOut() async throws {
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: waits
             steps:
               - request: {method: POST, path: /v1/customers, params: {name: W}}
@@ -404,14 +454,19 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
               - wait_for: {event: customer.deleted, object_id: "{{c}}", timeout: 50ms}
             """)
         #expect(r.steps.map(\.outcome) == [.passed, .passed, .passed, .failed])
-        #expect(r.steps[3].failure?.hasPrefix("timed out after 0.05s (0 customer.deleted events so far, none about cus_") == true)
-        let until = try await runScenario("""
+        #expect(
+            r.steps[3].failure?.hasPrefix("timed out after 0.05s (0 customer.deleted events so far, none about cus_")
+                == true)
+        let until = try await runScenario(
+            """
             name: until
             steps:
               - wait_for: {get: /v1/customers, until: {$.data: {count: 1}}, timeout: 30ms}
             """)
-        #expect(firstFailure(until) == "timed out after 0.03s (last answer: HTTP 200, $.data: expected 1 element, got 0)")
-        let deliveries = try await runScenario("""
+        #expect(
+            firstFailure(until) == "timed out after 0.03s (last answer: HTTP 200, $.data: expected 1 element, got 0)")
+        let deliveries = try await runScenario(
+            """
             name: deliveries
             steps:
               - wait_for: {webhook_delivery: {where: {$.status: succeeded}}, timeout: 30ms}
@@ -423,7 +478,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func advanceClockWaitsUntilReady() async throws {
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: clock
             steps:
               - request: {method: POST, path: /v1/test_helpers/test_clocks, params: {frozen_time: 1000}}
@@ -442,7 +498,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func sleepMovesTheScenarioClockWithoutWaiting() async throws {
         let started = ContinuousClock.now
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: sleep
             steps:
               - request: {method: POST, path: /v1/customers, params: {name: before}}
@@ -460,7 +517,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func retriesReuseTheIdempotencyKeyAndCountAttempts() async throws {
-        let r = try await runScenario("""
+        let r = try await runScenario(
+            """
             name: retries
             faults:
               - match: {method: POST, path: /v1/customers}
@@ -479,12 +537,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func runsAreByteIdenticalUnderTheSameSeed() async throws {
-        let yaml = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/customer-lifecycle.yaml"), encoding: .utf8)
+        let yaml = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/customer-lifecycle.yaml"), encoding: .utf8)
         func bodies(seed: UInt64) async throws -> [String] {
             let log = Mutex<[String]>([])
             var options = ScenarioRunOptions()
             options.observer = { _, request, response in
-                log.withLock { $0.append("\(request.method) \(request.path)\n\(response?.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") ?? "")\n\(response?.body ?? "dropped")") }
+                log.withLock {
+                    $0.append(
+                        "\(request.method) \(request.path)\n\(response?.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") ?? "")\n\(response?.body ?? "dropped")"
+                    )
+                }
             }
             let r = try await runScenario(yaml, seed: seed, observer: options)
             #expect(r.passed)
@@ -504,7 +567,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(results.count >= 7)
         for r in results { #expect(r.passed, "\(r.file): \(firstFailure(r) ?? "")") }
         let smoke = try await ScenarioRunner.run(
-            paths: [repositoryRoot.appendingPathComponent("Scenarios").path], tags: ["smoke"], options: ScenarioRunOptions())
+            paths: [repositoryRoot.appendingPathComponent("Scenarios").path], tags: ["smoke"],
+            options: ScenarioRunOptions())
         #expect(smoke.count >= 3 && smoke.count < results.count)
         await #expect(throws: ScenarioError.self) {
             _ = try await ScenarioRunner.run(
@@ -525,8 +589,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func unreadableFilesAreFailedResultsNotSkipped() async throws {
         let dir = try temporaryDirectory()
-        try "name: ok\nsteps:\n  - request: GET /v1/customers\n".write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
-        try "name: broken\nsteps: [\n".write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        try "name: ok\nsteps:\n  - request: GET /v1/customers\n".write(
+            to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "name: broken\nsteps: [\n".write(
+            to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
         let results = try await ScenarioRunner.run(paths: [dir.path], tags: [], options: ScenarioRunOptions())
         #expect(results.map(\.passed) == [true, false])
         #expect(results[1].error?.contains("b.yaml:") == true)
@@ -537,7 +603,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 @Suite struct JUnitTests {
     @Test func junitIsWellFormedAndCountsEverything() async throws {
         let passing = try await runScenario("name: ok <&>\nsteps:\n  - request: GET /v1/customers\n")
-        var failing = try await runScenario("""
+        var failing = try await runScenario(
+            """
             name: "fails \\"quoted\\" & 'apostrophe'"
             steps:
               - name: "bad <step>"
@@ -546,7 +613,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
               - request: GET /v1/customers
             """)
         failing.file = "dir/fails.yaml"
-        let broken = ScenarioResult(file: "b.yaml", name: "b", tags: [], steps: [], error: "b.yaml:2: YAML syntax error\u{0}", seconds: 0)
+        let broken = ScenarioResult(
+            file: "b.yaml", name: "b", tags: [], steps: [], error: "b.yaml:2: YAML syntax error\u{0}", seconds: 0)
         let xml = JUnit.xml([passing, failing, broken])
         #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "))
         #expect(xml.contains(#"tests="4" failures="1" errors="1" skipped="1""#))
@@ -559,7 +627,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
         final class Delegate: NSObject, XMLParserDelegate, @unchecked Sendable {  // used on one thread
             var elements: [String] = []
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            func parser(
+                _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
                 elements.append(name)
             }
         }

@@ -106,7 +106,8 @@ package struct FaultRule: Sendable {
         guard let e = spec.effect.error else { return nil }
         var extra: [String: JSONValue] = [:]
         if let d = e.declineCode { extra["decline_code"] = .string(d) }
-        return StripeError(status: e.status, type: e.type, code: e.code, message: e.message, param: e.param, extra: extra)
+        return StripeError(
+            status: e.status, type: e.type, code: e.code, message: e.message, param: e.param, extra: extra)
     }
 }
 

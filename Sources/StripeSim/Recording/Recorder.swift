@@ -152,7 +152,8 @@ package struct RecordedAuth: Sendable, Equatable {
         if let k = key, (try? APIKeyAuth.credentials(forKey: k)) != nil {
             self.init(scheme: scheme, key: SecretMasker.maskWord(k))
         } else {
-            let shown = key.map { APIKeyAuth.mask($0) } ?? APIKeyAuth.mask(String(header.split(separator: " ").last ?? ""))
+            let shown =
+                key.map { APIKeyAuth.mask($0) } ?? APIKeyAuth.mask(String(header.split(separator: " ").last ?? ""))
             let prefix = header.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
             self.init(scheme: "invalid", header: prefix.isEmpty || prefix == header ? shown : prefix + " " + shown)
         }
@@ -213,7 +214,8 @@ package final class Recorder: Sendable {
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var existing = 0
         if fm.fileExists(atPath: path) {
-            existing = (try? String(contentsOf: url, encoding: .utf8))?
+            existing =
+                (try? String(contentsOf: url, encoding: .utf8))?
                 .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count ?? 0
         } else {
             _ = fm.createFile(atPath: path, contents: nil)
@@ -265,7 +267,8 @@ package final class Recorder: Sendable {
             let exchange = RecordedExchange(
                 seq: s.seq, method: method, path: SecretMasker.mask(path), query: SecretMasker.mask(query),
                 auth: RecordedAuth(authorization: authorization), headers: kept, body: SecretMasker.mask(body),
-                status: dropped != nil ? nil : status, responseHeaders: responseKept, response: response, dropped: dropped,
+                status: dropped != nil ? nil : status, responseHeaders: responseKept, response: response,
+                dropped: dropped,
                 elapsedMillis: arrivedAt ?? elapsedMillis)
             if keeps { s.kept.append(exchange) }
             s.handle?.write(Data((exchange.json.serialized(pretty: false) + "\n").utf8))

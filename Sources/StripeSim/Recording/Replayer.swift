@@ -166,7 +166,8 @@ package enum Replayer {
             if d.lines.count > 12 { out += "    … \(d.lines.count - 12) more\n" }
         }
         let n = report.differences.count
-        out += n == 0
+        out +=
+            n == 0
             ? "replay: \(report.exchanges) exchange\(report.exchanges == 1 ? "" : "s"), identical (ids and times normalised)\n"
             : "replay: \(report.exchanges) exchanges, \(n) differ\(n == 1 ? "s" : "")\n"
         return out

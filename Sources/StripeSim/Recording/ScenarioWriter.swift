@@ -33,10 +33,12 @@ package enum ScenarioWriter {
         // The default key: the alias most requests use.
         var counts: [String: Int] = [:]
         for e in recording { if let k = e.auth.key { counts[k, default: 0] += 1 } }
-        let defaultKey = counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
+        let defaultKey =
+            counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
             ?? Scenario.defaultKey
         let versions = Set(recording.compactMap { $0.headers["stripe-version"] })
-        let sharedVersion = versions.count == 1 && recording.allSatisfy { $0.headers["stripe-version"] != nil }
+        let sharedVersion =
+            versions.count == 1 && recording.allSatisfy { $0.headers["stripe-version"] != nil }
             ? versions.first : nil
 
         // Where each id is first seen in a response body (as a whole string value), and which ids requests use.
@@ -55,7 +57,9 @@ package enum ScenarioWriter {
         }
         var captureName: [String: String] = [:]
         var taken: Set<String> = []
-        for (token, _) in firstSeen.filter({ used.contains($0.key) }).sorted(by: { ($0.value.index, $0.key) < ($1.value.index, $1.key) }) {
+        for (token, _) in firstSeen.filter({ used.contains($0.key) }).sorted(by: {
+            ($0.value.index, $0.key) < ($1.value.index, $1.key)
+        }) {
             let prefix = String(IDMap.prefix(token))
             var base = names[prefix] ?? prefix
             if token.contains("_secret_") { base += "_client_secret" }
@@ -88,11 +92,15 @@ package enum ScenarioWriter {
             // in process a sleep only moves the scenario clock, so wall-clock work falls due as it did.
             if let elapsed = e.elapsedMillis {
                 if let before = previousElapsed, elapsed - before >= 1000 {
-                    steps.append(mapping([("sleep", scalar(.string(ScenarioExecution.duration(min(60_000, elapsed - before)))))]))
+                    steps.append(
+                        mapping([("sleep", scalar(.string(ScenarioExecution.duration(min(60_000, elapsed - before)))))])
+                    )
                 }
                 previousElapsed = elapsed
             }
-            var request: [(String, Node)] = [("method", scalar(.string(e.method))), ("path", scalar(.string(templated(e.path))))]
+            var request: [(String, Node)] = [
+                ("method", scalar(.string(e.method))), ("path", scalar(.string(templated(e.path)))),
+            ]
             let isV2 = e.path.hasPrefix("/v2/")
             var params: JSONValue?
             var rawBody: String?
@@ -121,16 +129,24 @@ package enum ScenarioWriter {
             var headers: [(String, Node)] = []
             for (name, value) in e.headers.sorted(by: { $0.key < $1.key }) where name.hasPrefix("stripe-") {
                 if name == "stripe-version", sharedVersion != nil { continue }
-                headers.append((name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: "-"), scalar(.string(templated(value)))))
+                headers.append(
+                    (
+                        name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(
+                            separator: "-"), scalar(.string(templated(value)))
+                    ))
             }
-            if e.auth.scheme == "invalid", let h = e.auth.header { headers.append(("Authorization", scalar(.string(h)))) }
+            if e.auth.scheme == "invalid", let h = e.auth.header {
+                headers.append(("Authorization", scalar(.string(h))))
+            }
             if !headers.isEmpty { request.append(("headers", mapping(headers))) }
             if e.auth.scheme == "none" {
                 request.append(("key", scalar(.string(""))))
             } else if let k = e.auth.key, k != defaultKey {
                 request.append(("key", scalar(.string(k))))
             }
-            if let ik = e.headers["idempotency-key"] { request.append(("idempotency_key", scalar(.string(templated(ik))))) }
+            if let ik = e.headers["idempotency-key"] {
+                request.append(("idempotency_key", scalar(.string(templated(ik)))))
+            }
 
             var step: [(String, Node)] = [
                 ("name", scalar(.string("#\(e.seq) \(e.method) \(templated(e.path))"))), ("request", mapping(request)),
@@ -156,9 +172,11 @@ package enum ScenarioWriter {
                 if e.responseHeaders["idempotent-replayed"] == "true" {
                     expect.append(("headers", mapping([("Idempotent-Replayed", scalar(.string("true")))])))
                 }
-                let checks = keyFields(e.response, method: e.method, captured: { token in
-                    captureName[token].flatMap { name in firstSeen[token]!.index < i ? name : nil }
-                })
+                let checks = keyFields(
+                    e.response, method: e.method,
+                    captured: { token in
+                        captureName[token].flatMap { name in firstSeen[token]!.index < i ? name : nil }
+                    })
                 if !checks.isEmpty {
                     expect.append(("json", mapping(checks.map { ($0.0, node($0.1)) })))
                 }
@@ -173,7 +191,12 @@ package enum ScenarioWriter {
 
         var top: [(String, Node)] = [
             ("name", scalar(.string(name))),
-            ("description", scalar(.string("Generated from a recording of \(recording.count) request\(recording.count == 1 ? "" : "s").")) ),
+            (
+                "description",
+                scalar(
+                    .string(
+                        "Generated from a recording of \(recording.count) request\(recording.count == 1 ? "" : "s")."))
+            ),
             ("tags", .sequence(.init([scalar(.string("recorded"))]))),
             ("key", scalar(.string(defaultKey))),
         ]
@@ -183,7 +206,9 @@ package enum ScenarioWriter {
     }
 
     /// The fields a generated step checks.
-    static func keyFields(_ response: JSONValue?, method: String, captured: (String) -> String?) -> [(String, JSONValue)] {
+    static func keyFields(_ response: JSONValue?, method: String, captured: (String) -> String?) -> [(
+        String, JSONValue
+    )] {
         guard let r = response, case .object(let o) = r else { return [] }
         var out: [(String, JSONValue)] = []
         if let object = o["object"], case .string = object { out.append(("$.object", object)) }
@@ -199,7 +224,9 @@ package enum ScenarioWriter {
         }
         if let deleted = o["deleted"], case .bool = deleted { out.append(("$.deleted", deleted)) }
         if case .object(let e)? = o["error"] {
-            for field in ["type", "code", "param"] { if let v = e[field], case .string = v { out.append(("$.error.\(field)", v)) } }
+            for field in ["type", "code", "param"] {
+                if let v = e[field], case .string = v { out.append(("$.error.\(field)", v)) }
+            }
         }
         if o["object"] == "list" || o["next_page_url"] != nil, let data = o["data"]?.arrayValue {
             out.append(("$.data", ["count": .int(data.count)]))
@@ -268,7 +295,8 @@ package enum ScenarioWriter {
     static func scalar(_ value: JSONValue) -> Node {
         switch value {
         case .string(let s):
-            let plainOK = YAMLDocument.plainValue(s) == .string(s) && !(s.first?.isNumber ?? true)
+            let plainOK =
+                YAMLDocument.plainValue(s) == .string(s) && !(s.first?.isNumber ?? true)
                 && !s.contains("{{") && s.trimmingCharacters(in: .whitespaces) == s
             return .scalar(.init(s, .implicit, plainOK ? .any : .doubleQuoted))
         case .null: return .scalar(.init("null", .implicit, .plain))

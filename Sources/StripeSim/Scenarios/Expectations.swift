@@ -14,7 +14,8 @@ package struct StepResponse: Sendable {
     package var summary: String
 
     package static func dropped(_ why: String, attempts: Int, summary: String) -> StepResponse {
-        StepResponse(status: nil, headers: [], body: "", json: nil, transportError: why, attempts: attempts, summary: summary)
+        StepResponse(
+            status: nil, headers: [], body: "", json: nil, transportError: why, attempts: attempts, summary: summary)
     }
 
     package init(
@@ -66,7 +67,8 @@ extension Expectation {
         if let status, status != response.status {
             var text = "status: expected \(status), got \(response.status ?? 0)"
             if let e = response.json?["error"], let message = e["message"]?.stringValue {
-                text += " (\([e["type"]?.stringValue, e["code"]?.stringValue].compactMap { $0 }.joined(separator: "/")): \(message))"
+                text +=
+                    " (\([e["type"]?.stringValue, e["code"]?.stringValue].compactMap { $0 }.joined(separator: "/")): \(message))"
             }
             out.append(text)
         }
@@ -123,7 +125,9 @@ extension Matcher {
                 throw ScenarioError(message: "'\(rendered)' is not a valid regular expression: \(error)")
             }
             let text = Template.text(of: actual)
-            if (try? regex.firstMatch(in: text)) == nil { return "expected to match /\(rendered)/, got \(Self.show(actual))" }
+            if (try? regex.firstMatch(in: text)) == nil {
+                return "expected to match /\(rendered)/, got \(Self.show(actual))"
+            }
         }
         if let count {
             let n: Int?

@@ -18,7 +18,9 @@ package enum FormEncoding {
     private static func append(_ name: String, _ value: JSONValue, to pairs: inout [String]) {
         switch value {
         case .object(let o) where !o.isEmpty:
-            for key in o.keys.sorted() { append(name + "[" + escape(key, keepBrackets: false) + "]", o[key]!, to: &pairs) }
+            for key in o.keys.sorted() {
+                append(name + "[" + escape(key, keepBrackets: false) + "]", o[key]!, to: &pairs)
+            }
         case .array(let a) where !a.isEmpty:
             for (i, v) in a.enumerated() { append(name + "[\(i)]", v, to: &pairs) }
         case .object, .array, .null:

@@ -36,7 +36,9 @@ package struct JSONPath: Sendable, Equatable, CustomStringConvertible {
                     chars = chars.dropFirst()
                     let name = chars.prefix { $0 != quote }
                     chars = chars.dropFirst(name.count)
-                    guard chars.first == quote, chars.dropFirst().first == "]" else { throw fail("unclosed `[\(quote)`") }
+                    guard chars.first == quote, chars.dropFirst().first == "]" else {
+                        throw fail("unclosed `[\(quote)`")
+                    }
                     chars = chars.dropFirst(2)
                     out.append(.key(String(name)))
                 } else {

@@ -11,12 +11,16 @@ package enum JUnit {
         let skipped = results.reduce(0) { $0 + $1.steps.filter { $0.outcome == .skipped }.count }
         let total = results.reduce(0) { $0 + $1.seconds }
         var out = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        out += #"<testsuites name="\#(escape(name))" tests="\#(tests)" failures="\#(failures)" errors="\#(errors)" skipped="\#(skipped)" time="\#(time(total))">"# + "\n"
+        out +=
+            #"<testsuites name="\#(escape(name))" tests="\#(tests)" failures="\#(failures)" errors="\#(errors)" skipped="\#(skipped)" time="\#(time(total))">"#
+            + "\n"
         for r in results {
             let classname = escape(suiteClass(r))
             let f = r.steps.filter { $0.outcome == .failed }.count
             let s = r.steps.filter { $0.outcome == .skipped }.count
-            out += #"  <testsuite name="\#(escape(r.name))" tests="\#(max(1, r.steps.count))" failures="\#(f)" errors="\#(r.error == nil ? 0 : 1)" skipped="\#(s)" time="\#(time(r.seconds))" file="\#(escape(r.file))">"# + "\n"
+            out +=
+                #"  <testsuite name="\#(escape(r.name))" tests="\#(max(1, r.steps.count))" failures="\#(f)" errors="\#(r.error == nil ? 0 : 1)" skipped="\#(s)" time="\#(time(r.seconds))" file="\#(escape(r.file))">"#
+                + "\n"
             if let error = r.error {
                 out += #"    <testcase name="setup" classname="\#(classname)" time="0">"# + "\n"
                 out += #"      <error message="\#(escape(firstLine(error)))">\#(escape(error))</error>"# + "\n"
@@ -37,7 +41,9 @@ package enum JUnit {
                     if let line = step.line { detail += "\n\(r.file):\(line)" }
                     if let excerpt = step.excerpt { detail += "\n\n" + excerpt }
                     out += ">\n"
-                    out += #"      <failure message="\#(escape(firstLine(message)))" type="expectation">\#(escape(detail))</failure>"# + "\n"
+                    out +=
+                        #"      <failure message="\#(escape(firstLine(message)))" type="expectation">\#(escape(detail))</failure>"#
+                        + "\n"
                     out += "    </testcase>\n"
                 }
             }

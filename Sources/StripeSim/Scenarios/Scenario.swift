@@ -42,7 +42,8 @@ package struct Scenario: Sendable {
             throw ScenarioError(message: "a scenario is a mapping with `name` and `steps`", file: file, line: 1)
         }
         do {
-            var scenario = try JSONDecoder().decode(Scenario.self, from: Data(document.value.serialized(pretty: false).utf8))
+            var scenario = try JSONDecoder().decode(
+                Scenario.self, from: Data(document.value.serialized(pretty: false).utf8))
             scenario.file = file
             for i in scenario.steps.indices {
                 scenario.steps[i].line = document.line(at: [AnyKey("steps"), AnyKey(i)])
@@ -94,7 +95,7 @@ package struct ScenarioStep: Sendable {
     package var name: String?
     package var action: ScenarioAction
     package var expect: Expectation
-    /// `save: {customer: $.id}`, in the order written… sorted by name (YAML mappings carry no order here).
+    /// `save: {customer: $.id}`, sorted by name.
     package var save: [Capture]
     /// The step's line in its file.
     package var line: Int?
@@ -296,7 +297,8 @@ package struct ScenarioError: Error, Sendable, CustomStringConvertible {
         var current: JSONValue? = root
         for key in path {
             if let i = key.intValue, case .array(let a)? = current {
-                current = a.indices.contains(i) ? a[i] : nil
+                guard a.indices.contains(i) else { return nil }
+                current = a[i]
             } else {
                 current = current?[key.stringValue]
             }
@@ -374,7 +376,8 @@ extension KeyedDecodingContainer where K == AnyKey {
                 .init(
                     codingPath: codingPath + [key],
                     debugDescription:
-                        "unknown key '\(key.stringValue)'\(suggestion); expected one of: \(allowed.joined(separator: ", "))"))
+                        "unknown key '\(key.stringValue)'\(suggestion); expected one of: \(allowed.joined(separator: ", "))"
+                ))
         }
     }
 
@@ -422,15 +425,17 @@ extension KeyedDecodingContainer where K == AnyKey {
         return (try? Template.render(text, vars)) ?? text
     }
 
+    /// A likely typo: a prefix of the other, or at most two edits away.
     private static func isNear(_ a: String, _ b: String) -> Bool {
         if a.hasPrefix(b) || b.hasPrefix(a) { return true }
         let x = Array(a), y = Array(b)
-        guard abs(x.count - y.count) <= 2 else { return false }
+        guard abs(x.count - y.count) <= 2, !x.isEmpty, !y.isEmpty else { return false }
         var previous = Array(0...y.count)
-        for i in 1...max(x.count, 1) where !x.isEmpty {
+        for i in 1...x.count {
             var current = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...max(y.count, 1) where !y.isEmpty {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            for j in 1...y.count {
+                let substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, substitution)
             }
             previous = current
         }
@@ -517,6 +522,9 @@ extension ScenarioStep: Decodable {
                 throw DecodingError.dataCorrupted(
                     .init(codingPath: c.codingPath + [AnyKey("save"), AnyKey(name)], debugDescription: error.message))
             }
+            if ["run", "now"].contains(name) {
+                throw c.fail("save", "'\(name)' is built in ({{\(name)}}); choose another capture name")
+            }
             self.save.append(Capture(name: name, path: path))
         }
         if case .sleep = action, !expect.isEmpty || !self.save.isEmpty {
@@ -598,7 +606,8 @@ extension AdvanceClockAction: Decodable {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: c.codingPath,
-                    debugDescription: "advance_clock takes `to` (Unix seconds) or `by` (a duration such as 5d), not both"))
+                    debugDescription:
+                        "advance_clock takes `to` (Unix seconds) or `by` (a duration such as 5d), not both"))
         }
         if let to {
             switch to {
@@ -634,7 +643,8 @@ extension WaitForAction: Decodable {
             let d = try c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("webhook_delivery"))
             try d.only(["query", "where"])
             let query = try d.value("query", as: JSONValue.self)
-            if let q = query, case .object = q {} else if query != nil {
+            if let q = query, case .object = q {
+            } else if query != nil {
                 throw d.fail("query", "expected a mapping of query parameters")
             }
             condition = .webhookDelivery(query: query, where: try d.pathExpectations("where") ?? [])
@@ -658,12 +668,15 @@ extension Expectation: Decodable {
         transportError = try c.value("transport_error")
         attempts = try c.value("attempts")
         var headers: [(name: String, matcher: Matcher)] = []
-        for (name, value) in (try c.value("headers", as: [String: JSONValue].self) ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (name, value) in (try c.value("headers", as: [String: JSONValue].self) ?? [:]).sorted(by: {
+            $0.key < $1.key
+        }) {
             do {
                 headers.append((name, try Matcher(value)))
             } catch {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: c.codingPath + [AnyKey("headers"), AnyKey(name)], debugDescription: error.message))
+                    .init(
+                        codingPath: c.codingPath + [AnyKey("headers"), AnyKey(name)], debugDescription: error.message))
             }
         }
         self.headers = headers
@@ -696,7 +709,9 @@ extension Matcher {
         }
         equals = o["equals"]
         if let m = o["matches"] {
-            guard case .string(let pattern) = m else { throw ScenarioError(message: "`matches` takes a regular expression string") }
+            guard case .string(let pattern) = m else {
+                throw ScenarioError(message: "`matches` takes a regular expression string")
+            }
             if !pattern.contains("{{") {
                 do { _ = try Regex(pattern) } catch {
                     throw ScenarioError(message: "`matches`: '\(pattern)' is not a valid regular expression: \(error)")
@@ -710,11 +725,15 @@ extension Matcher {
         }
         if let a = o["absent"] {
             guard case .bool(let b) = a else { throw ScenarioError(message: "`absent` takes true or false") }
-            if exists != nil, exists == b { throw ScenarioError(message: "`exists` and `absent` contradict each other") }
+            if exists != nil, exists == b {
+                throw ScenarioError(message: "`exists` and `absent` contradict each other")
+            }
             exists = !b
         }
         if let n = o["count"] {
-            guard case .int(let i) = n, i >= 0 else { throw ScenarioError(message: "`count` takes a non-negative integer") }
+            guard case .int(let i) = n, i >= 0 else {
+                throw ScenarioError(message: "`count` takes a non-negative integer")
+            }
             count = i
         }
     }

@@ -9,7 +9,8 @@ package enum ScenarioReport {
         var out = ""
         for r in results {
             let ran = r.steps.filter { $0.outcome != .skipped }.count
-            let head = "\(r.passed ? pass : fail) \(r.name)  \(paint("\(r.file) · \(ran)/\(r.steps.count) steps · \(ms(r.seconds))", "90"))"
+            let progress = r.error == nil ? "\(ran)/\(r.steps.count) steps · \(ms(r.seconds))" : "not run"
+            let head = "\(r.passed ? pass : fail) \(r.name)  \(paint("\(r.file) · \(progress)", "90"))"
             out += head + "\n"
             if let error = r.error {
                 out += "    " + paint(error, "31") + "\n"
@@ -18,14 +19,18 @@ package enum ScenarioReport {
             for s in r.steps {
                 let mark = s.outcome == .passed ? pass : (s.outcome == .failed ? fail : skip)
                 var line = "  \(mark) \(s.index). \(s.name)"
-                if s.outcome != .skipped, s.summary != s.name, !s.summary.isEmpty { line += paint("  \(s.summary)", "90") }
+                if s.outcome != .skipped, s.summary != s.name, !s.summary.isEmpty {
+                    line += paint("  \(s.summary)", "90")
+                }
                 if s.outcome == .skipped { line += paint("  (skipped)", "90") }
                 out += line + "\n"
                 if s.outcome == .failed {
                     let at = s.line.map { " (\(r.file):\($0))" } ?? ""
                     out += "      " + paint((s.failure ?? "failed") + at, "31") + "\n"
                     if let excerpt = s.excerpt {
-                        for l in excerpt.split(separator: "\n", omittingEmptySubsequences: false) { out += "        \(l)\n" }
+                        for l in excerpt.split(separator: "\n", omittingEmptySubsequences: false) {
+                            out += "        \(l)\n"
+                        }
                     }
                 }
             }
@@ -33,7 +38,8 @@ package enum ScenarioReport {
         let failed = results.filter { !$0.passed }.count
         let steps = results.reduce(0) { $0 + $1.steps.count }
         out += "\n"
-        out += failed == 0
+        out +=
+            failed == 0
             ? paint("\(results.count) scenario\(results.count == 1 ? "" : "s") passed", "32")
             : paint("\(failed) of \(results.count) scenario\(results.count == 1 ? "" : "s") failed", "31")
         out += " · \(steps) steps · \(ms(seconds))\n"

@@ -59,9 +59,9 @@ package struct ScenarioResult: Sendable {
 /// expectations → capture) → shut the app down.
 ///
 /// ```swift
-/// let scenarios = try Scenario.files(in: ["Scenarios"]).map(Scenario.load)
+/// let scenarios = try Scenario.files(in: ["Scenarios"]).map { path in try Scenario.load(path) }
 /// let results = await ScenarioRunner.run(scenarios, options: ScenarioRunOptions())
-/// print(ScenarioReport.text(results))
+/// print(ScenarioReport.text(results, seconds: 0.1))
 /// ```
 package enum ScenarioRunner {
     package static func run(_ scenarios: [Scenario], options: ScenarioRunOptions) async -> [ScenarioResult] {
@@ -99,7 +99,12 @@ package enum ScenarioRunner {
                 if tags.isEmpty || !Set(tags).isDisjoint(with: scenario.tags) { selected.append((i, scenario)) }
             } catch {
                 let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-                results.append((i, ScenarioResult(file: file, name: name, tags: [], steps: [], error: error.description, seconds: 0)))
+                results.append(
+                    (
+                        i,
+                        ScenarioResult(
+                            file: file, name: name, tags: [], steps: [], error: error.description, seconds: 0)
+                    ))
             }
         }
         if selected.isEmpty && results.isEmpty {
@@ -134,7 +139,8 @@ package enum ScenarioRunner {
         var logger = Logger(label: "stripe-sim.scenario")
         logger.logLevel = logLevel
         let clock = ManualClock(SimulatorConfiguration.seededStart)
-        var deps = AppDependencies(clock: clock, ids: .seeded(seed), database: try AppDatabase(path: nil), logger: logger)
+        var deps = AppDependencies(
+            clock: clock, ids: .seeded(seed), database: try AppDatabase(path: nil), logger: logger)
         deps.requestIDs = .seeded(seed &+ 0x5EED)
         deps.fixtureOverrides = scenario.fixtures
         return (deps, clock)
@@ -153,7 +159,8 @@ package enum ScenarioRunner {
                         return failed(scenario, "faults[\(i)].match.account: \(error.message)")
                     }
                 }
-                deps.faults.add(FaultRule(id: deps.ids.make("fr"), account: account, created: clock.unixNow, spec: spec))
+                deps.faults.add(
+                    FaultRule(id: deps.ids.make("fr"), account: account, created: clock.unixNow, spec: spec))
             }
             var config = SimulatorConfiguration()
             config.seed = options.seed
@@ -191,7 +198,10 @@ package enum ScenarioRunner {
         for (i, spec) in scenario.faults.enumerated() {
             let owner = spec.accountKey ?? scenario.key
             if owner.hasPrefix("acct_") {
-                return failed(scenario, "faults[\(i)].match.account: against --target a rule is installed with an API key, not an account id")
+                return failed(
+                    scenario,
+                    "faults[\(i)].match.account: against --target a rule is installed with an API key, not an account id"
+                )
             }
             let key = keyMap(owner)
             owners.insert(key)
@@ -202,7 +212,10 @@ package enum ScenarioRunner {
             do {
                 let response = try await transport.send(request)
                 guard response.status == 200 else {
-                    return failed(scenario, "faults[\(i)]: the target refused the rule (HTTP \(response.status)): \(response.body.prefix(300))")
+                    return failed(
+                        scenario,
+                        "faults[\(i)]: the target refused the rule (HTTP \(response.status)): \(response.body.prefix(300))"
+                    )
                 }
             } catch {
                 return failed(scenario, "faults[\(i)]: \(error)")
@@ -213,13 +226,17 @@ package enum ScenarioRunner {
         let steps = await execution.run()
         for key in owners {
             _ = try? await transport.send(
-                TransportRequest(method: "DELETE", path: FaultRulesController.url, headers: [("Authorization", "Bearer \(key)")]))
+                TransportRequest(
+                    method: "DELETE", path: FaultRulesController.url, headers: [("Authorization", "Bearer \(key)")]))
         }
         if scenario.fixtures != nil {
             FileHandle.standardError.write(
-                Data("note: \(scenario.file ?? scenario.name): fixtures apply in process only; the target uses its own.\n".utf8))
+                Data(
+                    "note: \(scenario.file ?? scenario.name): fixtures apply in process only; the target uses its own.\n"
+                        .utf8))
         }
-        return ScenarioResult(file: scenario.file ?? "", name: scenario.name, tags: scenario.tags, steps: steps, seconds: 0)
+        return ScenarioResult(
+            file: scenario.file ?? "", name: scenario.name, tags: scenario.tags, steps: steps, seconds: 0)
     }
 
     private static func failed(_ scenario: Scenario, _ message: String) -> ScenarioResult {
@@ -298,7 +315,8 @@ struct ScenarioExecution {
                 continue
             }
             let started = ContinuousClock.now
-            var result = StepResult(index: i + 1, name: name, summary: step.action.kind, outcome: .passed, line: step.line, seconds: 0)
+            var result = StepResult(
+                index: i + 1, name: name, summary: step.action.kind, outcome: .passed, line: step.line, seconds: 0)
             do {
                 vars["run"] = .string(runToken)
                 vars["now"] = .int(Int((clock?.now() ?? Date()).timeIntervalSince1970))
@@ -515,11 +533,14 @@ struct ScenarioExecution {
             let reply = try await get(path, key: a.key)
             let status = reply.json?["status"]?.stringValue
             if reply.status != 200 || status == "ready" || status == "internal_failure" {
-                return StepResponse(reply, summary: "advance \(clockID) to \(target) → \(status ?? String(reply.status))")
+                return StepResponse(
+                    reply, summary: "advance \(clockID) to \(target) → \(status ?? String(reply.status))")
             }
             if ContinuousClock.now > deadline {
                 throw ScenarioError(
-                    message: "timed out after \(Double(a.timeoutMillis) / 1000)s waiting for test clock \(clockID) to be ready (still \(status ?? "?"))")
+                    message:
+                        "timed out after \(Double(a.timeoutMillis) / 1000)s waiting for test clock \(clockID) to be ready (still \(status ?? "?"))"
+                )
             }
             try await Task.sleep(for: pollInterval)
         }
@@ -535,18 +556,23 @@ struct ScenarioExecution {
             case .event(let type, let objectID):
                 let t = try Template.render(type, vars)
                 let object = try objectID.map { o throws(ScenarioError) in try Template.render(o, vars) }
-                let reply = try await get("/v1/events?limit=100&type=" + FormEncoding.escape(t, keepBrackets: false), key: w.key)
+                let reply = try await get(
+                    "/v1/events?limit=100&type=" + FormEncoding.escape(t, keepBrackets: false), key: w.key)
                 guard reply.status == 200 else {
                     return StepResponse(reply, summary: "wait for \(t) → HTTP \(reply.status)")
                 }
                 let events = reply.json?["data"]?.arrayValue ?? []
-                if let hit = events.first(where: { object == nil || $0["data"]?["object"]?["id"]?.stringValue == object }) {
-                    let summary = "wait for \(t)" + (object.map { " on \($0)" } ?? "") + " → \(hit["id"]?.stringValue ?? "")"
+                if let hit = events.first(where: {
+                    object == nil || $0["data"]?["object"]?["id"]?.stringValue == object
+                }) {
+                    let summary =
+                        "wait for \(t)" + (object.map { " on \($0)" } ?? "") + " → \(hit["id"]?.stringValue ?? "")"
                     return StepResponse(
                         status: 200, headers: reply.headers, body: hit.serialized(), json: hit, transportError: nil,
                         attempts: 1, summary: summary)
                 }
-                lastSeen = "\(events.count) \(t) event\(events.count == 1 ? "" : "s") so far"
+                lastSeen =
+                    "\(events.count) \(t) event\(events.count == 1 ? "" : "s") so far"
                     + (object.map { ", none about \($0)" } ?? "")
             case .webhookDelivery(let query, let conditions):
                 var path = "/v1/test_helpers/webhook_deliveries"
@@ -568,7 +594,9 @@ struct ScenarioExecution {
             case .get(let rawPath, let until):
                 let path = try Template.render(rawPath, vars)
                 let reply = try await get(path, key: w.key)
-                let failures = try reply.json.map { j throws(ScenarioError) in try PathExpectation.failures(until, in: j, vars) } ?? ["not JSON"]
+                let failures =
+                    try reply.json.map { j throws(ScenarioError) in try PathExpectation.failures(until, in: j, vars) }
+                    ?? ["not JSON"]
                 if failures.isEmpty {
                     return StepResponse(reply, summary: "wait for GET \(path) → \(reply.status)")
                 }
@@ -611,7 +639,8 @@ struct ScenarioExecution {
             }
         }
         if ok { return nil }
-        return "event_sequence for \(object): expected \(want.joined(separator: " → "))\(sequence.exact ? "" : " (in order)"), got "
+        return
+            "event_sequence for \(object): expected \(want.joined(separator: " → "))\(sequence.exact ? "" : " (in order)"), got "
             + (types.isEmpty ? "no events" : types.joined(separator: " → "))
     }
 }

@@ -141,7 +141,8 @@ package enum InProcessServer {
         for process in app.processesRunBeforeServerStart { try await process() }
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         let group = ServiceGroup(
-            configuration: .init(services: app.services + [StartedSignal(continuation: startedContinuation)], logger: logger))
+            configuration: .init(
+                services: app.services + [StartedSignal(continuation: startedContinuation)], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 // Also ends the wait below if the group stops before it ever started.

@@ -70,7 +70,9 @@ package struct YAMLDocument {
     }
 
     private static func scalar(_ s: Node.Scalar) -> JSONValue {
-        if s.style != .plain && s.style != .any || s.tag.description == "tag:yaml.org,2002:str" { return .string(s.string) }
+        if s.style != .plain && s.style != .any || s.tag.description == "tag:yaml.org,2002:str" {
+            return .string(s.string)
+        }
         return plainValue(s.string)
     }
 
@@ -114,7 +116,8 @@ package struct YAMLDocument {
     /// The line where `key:` appears a second time at the same indentation (Yams marks the mapping instead).
     private static func secondOccurrence(of key: String, in text: String, after start: Int) -> Int? {
         var indents: [Int: Int] = [:]
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where n + 1 >= start {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where n + 1 >= start
+        {
             let trimmed = line.drop { $0 == " " || $0 == "-" }
             guard trimmed.hasPrefix(key + ":") else { continue }
             let indent = line.count - trimmed.count
