@@ -19,9 +19,12 @@ same services, same error classes).
 """
 import argparse
 import http.server
+import json
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 import uuid
 
 import stripe
@@ -329,6 +332,56 @@ def main(argv=None):
     receiver.close()
 
     check_financial_connections_and_ach(client, base, args.key, run)
+    # ---- fault rules against the SDK's own retries ------------------------
+    # A key of its own, so these rules never touch the checks above.
+    fault_key = "%s_faults_%s" % (args.key, run)
+    retrying = stripe.StripeClient(
+        fault_key, base_addresses={"api": base}, max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=args.timeout))
+
+    def fault_rule(form):
+        req = urllib.request.Request(
+            base + "/v1/test_helpers/fault_rules", data=urllib.parse.urlencode(form).encode(),
+            headers={"Authorization": "Bearer " + fault_key})
+        with urllib.request.urlopen(req, timeout=args.timeout) as r:
+            return json.load(r)
+
+    def rule_counters(rule_id):
+        req = urllib.request.Request(
+            base + "/v1/test_helpers/fault_rules/" + rule_id, headers={"Authorization": "Bearer " + fault_key})
+        with urllib.request.urlopen(req, timeout=args.timeout) as r:
+            body = json.load(r)
+        return body["matched"], body["fired"]
+
+    def retried_through_a_drop():
+        retry_email = "dropped+%s@example.com" % run
+        rule = fault_rule({"match[method]": "POST", "match[path]": "/v1/customers", "trigger[nth]": "1",
+                           "effect[drop]": "after"})
+        c = retrying.v1.customers.create(params={"email": retry_email})
+        found = retrying.v1.customers.list(params={"email": retry_email})
+        expect([x.id for x in found.data], [c.id], "customers after a dropped create and the SDK's retry")
+        expect(rule_counters(rule["id"]), (2, 1), "rule (matched, fired)")
+    check("fault drop:after -> the SDK retries with its idempotency key, one customer", retried_through_a_drop)
+
+    def retried_through_a_500():
+        rule = fault_rule({"match[method]": "GET", "match[path]": "/v1/customers", "trigger[nth]": "1",
+                           "effect[error][status]": "500"})
+        retrying.v1.customers.list(params={"limit": 1})
+        expect(rule_counters(rule["id"]), (2, 1), "rule (matched, fired)")
+    check("fault 500 api_error -> the SDK retries (Stripe-Should-Retry)", retried_through_a_500)
+
+    def rate_limited():
+        fault_rule({"match[method]": "GET", "match[path]": "/v1/events", "effect[error][status]": "429"})
+        try:
+            retrying.v1.events.list()
+        except stripe.RateLimitError as e:
+            expect(e.http_status, 429, "http status")
+            # The SDK builds RateLimitError without `code`; the parsed envelope has it.
+            expect(e.error.code, "rate_limit", "error.code")
+            expect(e.error.type, "invalid_request_error", "error.type")
+            return
+        raise AssertionError("expected stripe.RateLimitError")
+    check("fault 429 -> stripe.RateLimitError (code rate_limit)", rate_limited)
 
     failed = sum(1 for _, ok in RESULTS if not ok)
     print("%d passed, %d failed" % (len(RESULTS) - failed, failed))

@@ -10,7 +10,7 @@ struct StripeSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-sim",
         abstract: "An offline, stateful simulator of the Stripe API (customers, Accounts v2, Financial Connections, ACH).",
-        subcommands: [Serve.self, Ceiling.self],
+        subcommands: [Serve.self, Run.self, Replay.self, RecordToScenario.self, Ceiling.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -64,6 +64,10 @@ struct Serve: AsyncParsableCommand {
             valueName: "1s,2s,4s"))
     var webhookRetrySchedule: String?
 
+    @Option(
+        help: "Append every request and response to FILE as JSON lines, secrets masked (for `replay` and `record-to-scenario`). Env: STRIPE_SIM_RECORD.")
+    var record: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
         if let achSettlementDelay, Self.parseDuration(achSettlementDelay) == nil {
@@ -111,6 +115,7 @@ struct Serve: AsyncParsableCommand {
         if let p = port ?? env["STRIPE_SIM_PORT"].flatMap(Int.init) { config.port = p }
         config.databasePath = db ?? env["STRIPE_SIM_DB"]
         config.seed = seed ?? env["STRIPE_SIM_SEED"].flatMap(UInt64.init)
+        config.recordPath = record ?? env["STRIPE_SIM_RECORD"]
         if let level = (logLevel ?? env["STRIPE_SIM_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) {
             config.logLevel = level
         }
@@ -145,9 +150,141 @@ struct Serve: AsyncParsableCommand {
             banner += "Ready! Your webhook signing secret is \(secret)\n"
         }
         banner += "webhook retries: \(config.webhookRetrySchedule) (\(config.webhookRetrySchedule.maxAttempts) attempts)\n"
+        if let record = config.recordPath { banner += "recording every request and response to \(record) (secrets masked)\n" }
         banner += "point an SDK at it: stripe.StripeClient(\"sk_test_123\", base_addresses={\"api\": \"\(url)\"})  ·  curl \(url)/v1/customers -u sk_test_123:\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await app.runService()
+    }
+}
+
+/// `stripe-sim run`: parse → load scenarios → `ScenarioRunner` → report, JUnit, exit code.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run scenario files: in process (no port, no network) or against --target.",
+        discussion: """
+            Each scenario runs against a fresh in-memory simulator with seeded ids and a fixed clock, so a run \
+            gives byte-identical responses every time; independent scenarios run in parallel. Exits 1 when a \
+            scenario fails (or none matched). See docs/scenarios.md.
+            """)
+
+    @Argument(help: "Scenario files, or directories searched for *.yaml and *.yml.")
+    var paths: [String]
+
+    @Option(help: "Run against a live server at this base URL (ours, or anything that speaks the API).")
+    var target: String?
+
+    @Option(
+        help: "With --target: the API key to use in place of each scenario's own key (e.g. a real test-mode key). Without it each run's keys get a fresh suffix: an isolated account per run.")
+    var key: String?
+
+    @Option(help: "Write a JUnit XML report to FILE.")
+    var junit: String?
+
+    @Option(help: "Only run scenarios with this tag (repeat for any of several).")
+    var filter: [String] = []
+
+    @Option(help: "Id seed for in-process runs (default 0).")
+    var seed: UInt64?
+
+    @Option(help: "How many scenarios run at once (default: the number of cores).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        if key != nil, target == nil { throw ValidationError("--key only applies with --target.") }
+        if let target, URL(string: target)?.scheme == nil { throw ValidationError("--target takes a base URL such as http://127.0.0.1:12111.") }
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        var options = ScenarioRunOptions()
+        options.target = target
+        options.key = key
+        if let seed { options.seed = seed }
+        if let jobs { options.parallelism = jobs }
+        let ordered: [ScenarioResult]
+        do {
+            ordered = try await ScenarioRunner.run(paths: paths, tags: filter, options: options)
+        } catch {
+            FileHandle.standardError.write(Data("stripe-sim run: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        print(ScenarioReport.text(ordered, seconds: seconds, color: color), terminator: "")
+        if let junit {
+            let url = URL(fileURLWithPath: junit)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try JUnit.xml(ordered).write(to: url, atomically: true, encoding: .utf8)
+        }
+        if ordered.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}
+
+/// `stripe-sim replay`: re-issue a recording and diff the responses.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a --record file against a fresh in-process server (or --target) and diff the responses.",
+        discussion: """
+            Ids are matched by order of first appearance and timestamps compare as <time>, so only real \
+            differences show. Exits 1 when a response differs.
+            """)
+
+    @Argument(help: "A recording written by `serve --record FILE`.")
+    var file: String
+
+    @Option(help: "Replay against a live server at this base URL instead of in process.")
+    var target: String?
+
+    @Option(help: "With --target: the key to use for every recorded secret key (e.g. a real test-mode key).")
+    var key: String?
+
+    @Option(help: "Id seed of the in-process server (default 0).")
+    var seed: UInt64?
+
+    func validate() throws {
+        if key != nil, target == nil { throw ValidationError("--key only applies with --target.") }
+    }
+
+    func run() async throws {
+        let recording = try RecordedExchange.load(file)
+        var options = Replayer.Options()
+        options.target = target
+        options.key = key
+        if let seed { options.seed = seed }
+        let report = try await Replayer.replay(recording, options: options)
+        let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        print(Replayer.text(report, color: color), terminator: "")
+        if !report.identical { throw ExitCode(1) }
+    }
+}
+
+/// `stripe-sim record-to-scenario`: a recording as a scenario file.
+struct RecordToScenario: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record-to-scenario",
+        abstract: "Turn a --record file into a scenario (captures for ids, expectations on status and key fields).")
+
+    @Argument(help: "A recording written by `serve --record FILE`.")
+    var file: String
+
+    @Option(name: [.short, .customLong("output")], help: "Write the scenario to OUT.yaml (default: standard output).")
+    var output: String?
+
+    @Option(help: "The scenario's name (default: from the file name).")
+    var name: String?
+
+    func run() async throws {
+        let recording = try RecordedExchange.load(file)
+        let title = name ?? "Recorded: " + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let yaml = try ScenarioWriter.yaml(from: recording, name: title, source: URL(fileURLWithPath: file).lastPathComponent)
+        if let output {
+            try yaml.write(toFile: output, atomically: true, encoding: .utf8)
+            FileHandle.standardError.write(Data("wrote \(output) (\(recording.count) steps)\n".utf8))
+        } else {
+            print(yaml, terminator: "")
+        }
     }
 }
 

@@ -23,6 +23,13 @@ package struct AppDependencies: Sendable {
     package var requestLog = RequestLog()
     /// Sends webhooks; `nil` = the live HTTP transport, created and shut down by `WebhookDispatcher`.
     package var webhookTransport: (any WebhookTransport)?
+    /// Fault rules, in memory (per server; `POST /v1/test_helpers/fault_rules` or a scenario's `faults:`).
+    package var faults = FaultRegistry()
+    /// `--record FILE`: every request and response, secrets masked (see `Recorder`).
+    package var recorder: Recorder?
+    /// Institutions a scenario adds or overrides (its `fixtures:`), as written: the bank merges them over the
+    /// default fixtures when it loads them. `nil` outside scenarios.
+    package var fixtureOverrides: JSONValue?
 
     package init(clock: any SimulatorClock, ids: IDGenerator, database: AppDatabase, logger: Logger) {
         self.clock = clock
@@ -51,6 +58,7 @@ package struct AppDependencies: Sendable {
             directories: config.fixturesDirectories.map { URL(fileURLWithPath: $0) })
         let delay = config.achSettlementDelay.components
         deps.achSettlementDelayMillis = Int(delay.seconds) * 1000 + Int(delay.attoseconds / 1_000_000_000_000_000)
+        if let path = config.recordPath { deps.recorder = try Recorder(path: path) }
         return deps
     }
 

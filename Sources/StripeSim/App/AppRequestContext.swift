@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Per-request state shared by the middleware and the API pipeline.
 package struct AppRequestContext: RequestContext {
@@ -8,8 +9,11 @@ package struct AppRequestContext: RequestContext {
     /// Set by `StripeMiddleware` for an API request the dashboard's request log records; the API pipeline leaves
     /// the request body it collected here.
     package var requestLogDraft: RequestLogDraft?
+    /// The connection the request came on: a fault rule's `drop` effect closes it without answering.
+    package var channel: any Channel
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 }

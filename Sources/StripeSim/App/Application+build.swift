@@ -46,7 +46,11 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
 /// `HostedFlowPages` and `/v3/`, and the dashboard), which render their own errors as HTML.
 package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if let recorder = deps.recorder {
+        router.add(middleware: RecordingMiddleware(recorder: recorder, maxBodyBytes: config.maxBodyBytes))
+    }
     router.add(middleware: StripeMiddleware(deps: deps))
+    router.add(middleware: FaultMiddleware(faults: deps.faults, logger: deps.logger, maxBodyBytes: config.maxBodyBytes))
 
     var expansions = Expansions()
     CustomersController.register(&expansions)
@@ -69,6 +73,7 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     MandatesController().addRoutes(to: api)
     ChargesController().addRoutes(to: api)
     HostedFlowPages(deps: deps).addRoutes(to: router)
+    FaultRulesController(faults: deps.faults).addRoutes(to: api)
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
     // The dashboard at `/` (HTML; one account at a time, chosen by key): see `Dashboard.Controller`.
     Dashboard.Controller(deps: deps).addRoutes(to: router)

@@ -18,6 +18,9 @@ package struct SimulatorConfiguration: Sendable {
     package var achSettlementDelay: Duration = .seconds(2)
     /// `--fixtures DIR` (repeatable): bank fixture files that add or override the embedded defaults.
     package var fixturesDirectories: [String] = []
+    /// `--record FILE`: append every request and response to FILE as JSON lines (secrets masked; see
+    /// `Recorder`). `nil`: no recording.
+    package var recordPath: String?
     /// Largest request body accepted (bytes); larger bodies are a clean 413.
     package var maxBodyBytes = 1 << 20
     /// `--forward-to URL` (env `STRIPE_SIM_FORWARD_TO`): every event of every account is also delivered to this

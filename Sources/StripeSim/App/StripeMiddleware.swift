@@ -23,6 +23,10 @@ package struct StripeMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let dropped as ConnectionDropped {
+            // No answer at all: the connection is already closed (see `FaultMiddleware`).
+            deps.logger.info("\(request.method.rawValue) \(request.uri.path) dropped (\(dropped.rule)) \(context.requestID)")
+            throw dropped
         } catch {
             response = Self.errorResponse(error, request: request, requestID: context.requestID, logger: deps.logger)
         }
