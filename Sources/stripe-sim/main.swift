@@ -164,7 +164,7 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Each scenario runs against a fresh in-memory simulator with seeded ids and a fixed clock, so a run \
             gives byte-identical responses every time; independent scenarios run in parallel. Exits 1 when a \
-            scenario fails (or none matched). See docs/scenarios.md.
+            scenario fails (or none matched). See the README, section Scenarios.
             """)
 
     @Argument(help: "Scenario files, or directories searched for *.yaml and *.yml.")

@@ -12,7 +12,7 @@ import Foundation
 // 2. Add `POST /dashboard/fault_rules` (add) and `POST /dashboard/fault_rules/:id/clear` in
 //    `addFaultRuleRoutes`, each through `Controller.action` (cookie + CSRF), then call
 //    `addFaultRuleRoutes(to:)` from `Controller.addRoutes`.
-// 3. Extend `DashboardTests.faultRules…` and `docs/dashboard.md`.
+// 3. Extend `DashboardTests.faultRules…` and the README's Dashboard section.
 
 extension Dashboard {
     /// The fault-rules section of the overview and of `/dashboard/fault_rules`.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A scenario file: metadata, fixtures, fault rules and steps (see `docs/scenarios.md` and
+/// A scenario file: metadata, fixtures, fault rules and steps (see the README's "Scenarios" section and
 /// `Scenarios/scenario.schema.json`).
 ///
 /// Read in two stages: Yams parses the YAML into JSON values (`YAMLDocument`, which keeps line numbers), then
