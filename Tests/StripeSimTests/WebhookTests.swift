@@ -331,8 +331,9 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
 
     @Test func refusedConnectionsAndTimeoutsAreFailedAttempts() async throws {
         try await WebhookReceiver.run { receiver in
-            receiver.hang("slow", .seconds(3))
-            try await webhookApp(retries: "100ms") { $0.webhookTimeout = .milliseconds(400) }.run { c in
+            // A timeout generous enough that the second (prompt) answer is never late on a loaded machine.
+            receiver.hang("slow", .seconds(6))
+            try await webhookApp(retries: "100ms") { $0.webhookTimeout = .seconds(2) }.run { c in
                 // Port 9 (discard) on loopback: nothing listens, the connection is refused.
                 let refused = try await c.createEndpoint("http://127.0.0.1:9/hook").id
                 let slow = try await c.createEndpoint(receiver.url("slow")).id
