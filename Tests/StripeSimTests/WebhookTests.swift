@@ -329,6 +329,26 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
         }
     }
 
+    @Test func retriesOfATestClocksEventsFollowTheClock() async throws {
+        try await WebhookReceiver.run { receiver in
+            receiver.fail("clocked", times: 1)
+            // A retry an hour away in wall time…
+            try await webhookApp(retries: "1h").run { c in
+                _ = try await c.createEndpoint(receiver.url("clocked"), events: ["customer.created"])
+                let clock = try await c.post("/v1/test_helpers/test_clocks", "frozen_time=1767618000").id
+                let customer = try await c.post("/v1/customers", "test_clock=\(clock)").id
+                try await receiver.waitFor(1, at: "clocked")
+                let event = try #require(try await c.get("/v1/events?type=customer.created")["data.0"])
+                #expect(event["created"] == 1_767_618_000, "a clock customer's event carries clock time")
+                #expect(event["data"]?["object"]?["id"]?.stringValue == customer)
+                // …is due as soon as the clock moves past it.
+                _ = try await c.post("/v1/test_helpers/test_clocks/\(clock)/advance", "frozen_time=1767704400")
+                let hits = try await receiver.waitFor(2, at: "clocked", timeout: .seconds(10))
+                #expect(hits.map(\.eventID) == [event["id"]!.stringValue!, event["id"]!.stringValue!])
+            }
+        }
+    }
+
     @Test func refusedConnectionsAndTimeoutsAreFailedAttempts() async throws {
         try await WebhookReceiver.run { receiver in
             // A timeout generous enough that the second (prompt) answer is never late on a loaded machine.

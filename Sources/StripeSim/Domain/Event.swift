@@ -18,6 +18,8 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
     /// Endpoints this event was queued for that have not yet answered a delivery with a 2xx (set by `emit`,
     /// decremented by the dispatcher; the `--forward-to` target is not counted).
     package var pendingWebhooks = 0
+    /// The test clock whose simulated time this event happened in, if any.
+    package var testClock: String?
 
     package var columns: [String: IndexValue] { ["type": .text(type), "pendingWebhooks": .int(pendingWebhooks)] }
 
@@ -27,7 +29,7 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
             "id": .string(id), "created": .int(created), "type": .string(type), "object": object,
             "previousAttributes": previousAttributes ?? .null, "requestID": .optional(requestID),
             "idempotencyKey": .optional(idempotencyKey), "apiVersion": .string(apiVersion),
-            "pendingWebhooks": .int(pendingWebhooks),
+            "pendingWebhooks": .int(pendingWebhooks), "testClock": .optional(testClock),
         ]
     }
 
@@ -60,7 +62,7 @@ extension Event {
             previousAttributes: j["previousAttributes"].flatMap { $0 == .null ? JSONValue?.none : $0 },
             requestID: j["requestID"]?.stringValue, idempotencyKey: j["idempotencyKey"]?.stringValue,
             apiVersion: j["apiVersion"]?.stringValue ?? StripeVersion.current,
-            pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0)
+            pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0, testClock: j["testClock"]?.stringValue)
     }
 
 }
@@ -79,7 +81,7 @@ extension Store {
             id: ids.make("evt"), created: eventTime ?? now, type: type, object: object,
             previousAttributes: previous.flatMap { JSONDiff.previousAttributes(old: $0, new: object) },
             requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
-            apiVersion: StripeVersion.current)
+            apiVersion: StripeVersion.current, testClock: eventClock ?? context.runningClock)
         try insertQueuingWebhooks(&event)
         signals.insert(.eventsWritten)
         return event

@@ -33,6 +33,8 @@ package struct TestClockAdvancer: Service {
                 else { return }
                 clock.finishAdvance()
                 try store.update(clock)
+                // Webhook retries follow the clock: it has passed their retry times.
+                try store.fastForwardWebhookRetries(clock: clock.id)
                 try store.emit("test_helpers.test_clock.ready", clock.render(), automatic: true)
             }
             deps.dispatch(signals)

@@ -101,3 +101,18 @@ extension Store {
         try JSONDecoder().decode(type, from: Data(body.utf8))
     }
 }
+
+extension Store {
+    /// A test clock moved past its events' retry times: their pending webhook retries are due now.
+    package func fastForwardWebhookRetries(clock: String) throws {
+        var any = false
+        for var delivery in try all(WebhookDelivery.self, where: [.equals("status", .text("pending"))])
+        where (delivery.nextAttemptAt ?? 0) > 0 {
+            guard try find(Event.self, delivery.event)?.testClock == clock else { continue }
+            delivery.nextAttemptAt = 0
+            try update(delivery)
+            any = true
+        }
+        if any { signals.insert(.webhooksQueued) }
+    }
+}

@@ -118,6 +118,8 @@ package final class Store {
     /// When set, events are stamped with this time instead of `now`: the simulated time of a test clock whose
     /// customer's objects the request is changing.
     package var eventTime: Int?
+    /// The test clock the request's events belong to (their webhook retries follow that clock).
+    package var eventClock: String?
     /// The raw connection, for the storage layer's own extensions only.
     var database: Database { db }
 

@@ -42,6 +42,8 @@ struct CustomersController {
             }
             customer.testClock = clockID
             customer.created = clock.frozenTime
+            store.eventTime = clock.frozenTime
+            store.eventClock = clockID
         }
         try customer.apply(req.params)
         try store.insert(customer)

@@ -17,7 +17,10 @@ package enum ACHEngine {
 
     /// Makes the request's events carry the clock's time when the object follows a test clock.
     package static func followClock(_ store: Store, _ clock: String?) throws {
-        if clock != nil { store.eventTime = try now(store, clock: clock) }
+        if clock != nil {
+            store.eventTime = try now(store, clock: clock)
+            store.eventClock = clock
+        }
     }
 
     /// Now on the intent's test clock, or the server's now.
