@@ -578,8 +578,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func theDocumentedFullExamplePasses() async throws {
-        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/scenarios.md"), encoding: .utf8)
-        let section = try #require(doc.range(of: "## A full example"))
+        // The scenario guide is the README's "Scenarios, fault rules, record and replay" section.
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(doc.range(of: "### A full example"))
         let open = try #require(doc.range(of: "```yaml\n", range: section.upperBound..<doc.endIndex))
         let close = try #require(doc.range(of: "```", range: open.upperBound..<doc.endIndex))
         let r = try await runScenario(String(doc[open.upperBound..<close.lowerBound]))
