@@ -152,7 +152,7 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 ("/dashboard/webhook_deliveries", ["payment_intent.processing", "http://127.0.0.1:9/hook"]),
                 ("/dashboard/test_clocks", [ids.clock, "Seed", "advance-form-\(ids.clock)"]),
                 ("/dashboard/requests", ["/v1/payment_intents", "/v1/customers", "<code>POST</code>"]),
-                ("/dashboard/fault_rules", ["/v1/test_helpers/fault_rules"]),
+                ("/dashboard/fault_rules", ["/v1/test_helpers/fault_rules", "fault-rule-form", "No fault rules"]),
                 ("/dashboard/objects/\(ids.customer)", [ids.session, ids.fcAccount, ids.paymentIntent, "customer.created"]),
                 ("/dashboard/objects/\(ids.session)", [ids.fcAccount, ids.customer]),
                 ("/dashboard/objects/\(ids.fcAccount)", [ids.session, ids.customer, "pm_"]),
@@ -536,6 +536,282 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             // Bob's rows were all still there: resetting his account deletes exactly as many.
             let bobs = try await app.deps.database.resetAccount(try APIKeyAuth.credentials(forKey: "sk_test_bob").account)
             #expect(bobs == alice)
+        }
+    }
+
+    // MARK: Fault rules
+
+    /// The fields a browser sends for the add form: every field, the untouched ones empty.
+    private static func faultRuleForm(_ csrf: String, _ fields: [(String, String)], returnTo: String = "/dashboard/fault_rules")
+        -> [(String, String)]
+    {
+        let blank = [
+            "match[method]", "match[path]", "match[parameter][name]", "match[parameter][value]", "trigger_kind",
+            "trigger_value", "trigger[seed]", "effect[error][status]", "effect[error][type]", "effect[error][code]",
+            "effect[error][message]", "effect[latency_ms]", "effect[drop]",
+        ]
+        let given = Set(fields.map(\.0))
+        return [("csrf", csrf), ("return_to", returnTo)] + fields + blank.filter { !given.contains($0) }.map { ($0, "") }
+    }
+
+    @Test func faultRulesAreListedWithTheirCounters() async throws {
+        try await TestApp().run { c in
+            let limited = try await c.post(
+                "/v1/test_helpers/fault_rules",
+                "match[method]=POST&match[path]=/v1/customers&trigger[times]=1&effect[error][status]=429")
+            #expect(limited.status == 200, "\(limited.text)")
+            let slow = try await c.post(
+                "/v1/test_helpers/fault_rules",
+                "match[path]=/v1/payment_intents/*/confirm&match[parameter][name]=metadata[order]&match[parameter][value]=A-1&trigger[probability]=0.25&trigger[seed]=7&effect[latency_ms]=150&effect[drop]=after")
+            #expect(slow.status == 200, "\(slow.text)")
+            let bobs = try await c.with(key: "sk_test_bob").post(
+                "/v1/test_helpers/fault_rules", "match[path]=/v1/bob_only&trigger[nth]=3&effect[error][status]=500")
+            #expect(bobs.status == 200, "\(bobs.text)")
+            #expect(try await c.post("/v1/customers", "name=First").status == 429)
+            #expect(try await c.post("/v1/customers", "name=Second").status == 200)
+
+            let browser = try await Browser.signIn(c)
+            for path in ["/", "/dashboard/fault_rules"] {
+                let html = try await browser.get(path).text
+                for text in [
+                    limited.id, "<code>POST</code>", "<code>/v1/customers</code>", "the first matched request",
+                    ">429<", "<code>invalid_request_error</code> <code>rate_limit</code>", "Request rate limit exceeded",
+                    "data-testid=\"matched-\(limited.id)\">2</td>", "data-testid=\"fired-\(limited.id)\">1</td>",
+                    slow.id, "<code>*</code>", "<code>/v1/payment_intents/*/confirm</code>",
+                    "<code>metadata[order]</code> = <code>A-1</code>", "probability 0.25", "(seed 7)", "+150 ms latency",
+                    "drop the connection after applying", "data-testid=\"matched-\(slow.id)\">0</td>",
+                    "fault-rule-delete-\(limited.id)", "fault-rules-clear-form", "fault-rule-form",
+                ] {
+                    #expect(html.contains(text), "\(path) should show \(text)")
+                }
+                // Newest first, as the API lists them; another account's rules never.
+                #expect(html.range(of: slow.id)!.lowerBound < html.range(of: limited.id)!.lowerBound)
+                #expect(!html.contains(bobs.id) && !html.contains("/v1/bob_only"), "\(path)")
+            }
+            // The page opens the add form; the overview keeps it folded.
+            #expect(try await browser.get("/dashboard/fault_rules").text.contains("<details open data-testid=\"fault-rule-add\">"))
+            #expect(try await browser.get("/").text.contains("<details data-testid=\"fault-rule-add\">"))
+            // Bob sees his rule only.
+            let bob = try await Browser.signIn(c, key: "sk_test_bob").get("/dashboard/fault_rules").text
+            #expect(bob.contains(bobs.id) && bob.contains("only the 3rd matched request"))
+            #expect(!bob.contains(limited.id) && !bob.contains(slow.id))
+            // Without rules: a note.
+            _ = try await c.delete("/v1/test_helpers/fault_rules")
+            #expect(try await browser.get("/dashboard/fault_rules").text.contains("No fault rules"))
+        }
+    }
+
+    @Test func aRuleAddedFromTheDashboardFaultsTheAPI() async throws {
+        try await TestApp().run { c in
+            let browser = try await Browser.signIn(c)
+            let csrf = try await browser.csrf("/dashboard/fault_rules")
+            let reply = try await browser.post(
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(csrf, [
+                    ("match[method]", "POST"), ("match[path]", " /v1/customers "), ("trigger_kind", "times"),
+                    ("trigger_value", "2"), ("effect[error][status]", "429"),
+                ]))
+            #expect(reply.status == 303, "\(reply.text)")
+            #expect(reply.headers[.location] == "/dashboard/fault_rules?done=fault_rule_added")
+            let rules = try await c.get("/v1/test_helpers/fault_rules")
+            #expect(rules["data"]?.arrayValue?.count == 1)
+            let id = try #require(rules["data.0.id"]?.stringValue)
+            #expect(rules["data.0.match.path"] == "/v1/customers" && rules["data.0.match.method"] == "POST")
+            #expect(rules["data.0.trigger"] == ["type": "times", "times": 2])
+            #expect(rules["data.0.effect.latency_ms"] == .null && rules["data.0.effect.drop"] == .null)
+
+            // The next two customer creations get Stripe's 429; reads are not matched; then requests run again.
+            for _ in 1...2 {
+                let limited = try await c.post("/v1/customers", "name=Limited")
+                #expect(limited.status == 429)
+                #expect(limited.error["type"] == "invalid_request_error" && limited.error["code"] == "rate_limit")
+            }
+            #expect(try await c.get("/v1/customers").status == 200)
+            #expect(try await c.post("/v1/customers", "name=Through").status == 200)
+            #expect(try await c.get("/v1/customers")["data"]?.arrayValue?.count == 1)
+            let rule = try await c.get("/v1/test_helpers/fault_rules/\(id)")
+            #expect(rule["matched"] == 3 && rule["fired"] == 2)
+            let page = try await browser.get("/dashboard/fault_rules?done=fault_rule_added")
+            #expect(page.text.contains("The fault rule was added"))
+            #expect(page.text.contains("data-testid=\"fired-\(id)\">2</td>"))
+
+            // From the overview, back to the overview; a latency rule with a seeded probability and a parameter.
+            let other = try await browser.post(
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(csrf, [
+                    ("match[path]", "/v1/**"), ("match[parameter][name]", "metadata[slow]"), ("trigger_kind", "probability"),
+                    ("trigger_value", "1"), ("trigger[seed]", "42"), ("effect[latency_ms]", "1"),
+                ], returnTo: "/?done=reset"))
+            #expect(other.status == 303, "\(other.text)")
+            #expect(other.headers[.location] == "/?done=fault_rule_added")
+            let newest = try await c.get("/v1/test_helpers/fault_rules")
+            #expect(newest["data.0.trigger.type"] == "probability" && newest["data.0.trigger.seed"] == 42)
+            #expect(newest["data.0.match.method"] == "*" && newest["data.0.match.parameter.name"] == "metadata[slow]")
+            #expect(try await c.post("/v1/customers", "metadata[slow]=yes").status == 200)
+            let slow = try #require(newest["data.0.id"]?.stringValue)
+            #expect(try await c.get("/v1/test_helpers/fault_rules/\(slow)")["fired"] == 1)
+
+            // An error and a drop from the form; rules belong to the viewer's account only.
+            let dropped = try await browser.post(
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(csrf, [("match[path]", "/v1/events"), ("effect[drop]", "before"), ("effect[latency_ms]", "5")]))
+            #expect(dropped.status == 303, "\(dropped.text)")
+            #expect(try await c.get("/v1/test_helpers/fault_rules")["data.0.effect.drop"] == "before")
+            #expect(try await c.with(key: "sk_test_bob").get("/v1/test_helpers/fault_rules")["data"] == [])
+            #expect(try await c.with(key: "sk_test_bob").post("/v1/customers", "name=Bob").status == 200)
+        }
+    }
+
+    /// Each bad form gets the API's own validation message (a 400 page), and no rule is added.
+    @Test func badFaultRuleFormsGetTheAPIsMessage() async throws {
+        try await TestApp().run { c in
+            let browser = try await Browser.signIn(c)
+            let csrf = try await browser.csrf("/dashboard/fault_rules")
+            let cases: [([(String, String)], String)] = [
+                ([("match[method]", "POST"), ("effect[error][status]", "429")], "match[method]=POST&effect[error][status]=429"),
+                ([("match[path]", "v1/customers"), ("effect[latency_ms]", "5")], "match[path]=v1/customers&effect[latency_ms]=5"),
+                ([("match[path]", "/v1/cus*"), ("effect[latency_ms]", "5")], "match[path]=/v1/cus*&effect[latency_ms]=5"),
+                ([("match[path]", "/v1/customers")], "match[path]=/v1/customers"),
+                (
+                    [("match[path]", "/v1/customers"), ("effect[error][status]", "500"), ("effect[drop]", "after")],
+                    "match[path]=/v1/customers&effect[error][status]=500&effect[drop]=after"
+                ),
+                ([("match[path]", "/v1/x"), ("effect[error][status]", "700")], "match[path]=/v1/x&effect[error][status]=700"),
+                ([("match[path]", "/v1/x"), ("effect[error][status]", "many")], "match[path]=/v1/x&effect[error][status]=many"),
+                ([("match[path]", "/v1/x"), ("effect[latency_ms]", "-1")], "match[path]=/v1/x&effect[latency_ms]=-1"),
+                ([("match[path]", "/v1/x"), ("effect[drop]", "during")], "match[path]=/v1/x&effect[drop]=during"),
+                ([("match[path]", "/v1/x"), ("match[method]", "PATCH"), ("effect[latency_ms]", "1")], "match[path]=/v1/x&match[method]=PATCH&effect[latency_ms]=1"),
+                (
+                    [("match[path]", "/v1/x"), ("trigger_kind", "probability"), ("trigger_value", "2"), ("effect[latency_ms]", "1")],
+                    "match[path]=/v1/x&trigger[probability]=2&effect[latency_ms]=1"
+                ),
+                (
+                    [("match[path]", "/v1/x"), ("trigger_kind", "nth"), ("trigger_value", "0"), ("effect[latency_ms]", "1")],
+                    "match[path]=/v1/x&trigger[nth]=0&effect[latency_ms]=1"
+                ),
+                (
+                    [("match[path]", "/v1/x"), ("trigger_kind", "every"), ("effect[latency_ms]", "1")],
+                    "match[path]=/v1/x&trigger[every]=&effect[latency_ms]=1"
+                ),
+                (
+                    [("match[path]", "/v1/x"), ("trigger_kind", "times"), ("trigger_value", "2"), ("trigger[seed]", "3"), ("effect[latency_ms]", "1")],
+                    "match[path]=/v1/x&trigger[times]=2&trigger[seed]=3&effect[latency_ms]=1"
+                ),
+                ([("match[path]", "/v1/x"), ("effect[latency_ms]", "1"), ("livemode", "true")], "match[path]=/v1/x&effect[latency_ms]=1&livemode=true"),
+            ]
+            for (fields, apiBody) in cases {
+                let api = try await c.post("/v1/test_helpers/fault_rules", apiBody)
+                #expect(api.status == 400, "\(apiBody): \(api.text)")
+                let message = try #require(api.error["message"]?.stringValue)
+                let reply = try await browser.post("/dashboard/fault_rules", Self.faultRuleForm(csrf, fields))
+                #expect(reply.status == 400, "\(apiBody): \(reply.text.prefix(300))")
+                #expect(reply.text.contains(Dashboard.HTML.escape(message)), "\(apiBody): should show \(message)")
+                #expect(reply.text.contains("<a href=\"/dashboard/fault_rules\">← Back</a>"), "a way back")
+            }
+            // The form's own fields: a value without a kind, an unknown kind.
+            let noKind = try await browser.post(
+                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", "/v1/x"), ("trigger_value", "3"), ("effect[latency_ms]", "1")]))
+            #expect(noKind.status == 400 && noKind.text.contains("Choose a trigger"))
+            let badKind = try await browser.post(
+                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", "/v1/x"), ("trigger_kind", "sometimes"), ("effect[latency_ms]", "1")]))
+            #expect(badKind.status == 400 && badKind.text.contains("Invalid trigger: must be one of"))
+            #expect(try await c.get("/v1/test_helpers/fault_rules")["data"] == [])
+        }
+    }
+
+    @Test func deleteOneRuleOrClearTheAccountsRules() async throws {
+        try await TestApp().run { c in
+            let bob = c.with(key: "sk_test_bob")
+            var ids: [String] = []
+            for n in 1...3 {
+                ids.append(try await c.post("/v1/test_helpers/fault_rules", "match[path]=/v1/r\(n)&effect[latency_ms]=1").id)
+            }
+            let bobs = try await bob.post("/v1/test_helpers/fault_rules", "match[path]=/v1/bob&effect[latency_ms]=1").id
+            let browser = try await Browser.signIn(c)
+            let csrf = try await browser.csrf("/dashboard/fault_rules")
+
+            let deleted = try await browser.post("/dashboard/fault_rules/\(ids[1])/delete", [("csrf", csrf), ("return_to", "/dashboard/fault_rules")])
+            #expect(deleted.status == 303)
+            #expect(deleted.headers[.location] == "/dashboard/fault_rules?done=fault_rule_deleted")
+            let left = try await c.get("/v1/test_helpers/fault_rules")["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+            #expect(left == [ids[2], ids[0]])
+            let page = try await browser.get("/dashboard/fault_rules?done=fault_rule_deleted")
+            #expect(page.text.contains("The fault rule was deleted.") && !page.text.contains(ids[1]))
+            // Twice, or another account's rule: the API's 404.
+            for id in [ids[1], bobs] {
+                let missing = try await browser.post("/dashboard/fault_rules/\(id)/delete", [("csrf", csrf)])
+                #expect(missing.status == 404 && missing.text.contains("No such fault_rule: &#39;\(id)&#39;"), "\(missing.text)")
+            }
+
+            let cleared = try await browser.post("/dashboard/fault_rules/clear", [("csrf", csrf), ("return_to", "/")])
+            #expect(cleared.status == 303)
+            #expect(cleared.headers[.location] == "/?done=fault_rules_cleared")
+            #expect(try await c.get("/v1/test_helpers/fault_rules")["data"] == [])
+            #expect(try await bob.get("/v1/test_helpers/fault_rules")["data.0.id"] == .string(bobs))
+            let overview = try await browser.get("/?done=fault_rules_cleared")
+            #expect(overview.text.contains("Every fault rule of this account was deleted."))
+            #expect(overview.text.contains("No fault rules") && !overview.text.contains("fault-rules-clear-form"))
+        }
+    }
+
+    @Test func faultRuleFormsNeedTheCookiesCSRFToken() async throws {
+        try await TestApp().run { c in
+            let id = try await c.post("/v1/test_helpers/fault_rules", "match[path]=/v1/kept&effect[latency_ms]=1").id
+            let alice = try await Browser.signIn(c)
+            let bobsToken = try await Browser.signIn(c, key: "sk_test_bob").csrf("/dashboard/fault_rules")
+            let add = Self.faultRuleForm("", [("match[path]", "/v1/added"), ("effect[latency_ms]", "1")]).filter { $0.0 != "csrf" }
+            for path in ["/dashboard/fault_rules", "/dashboard/fault_rules/clear", "/dashboard/fault_rules/\(id)/delete"] {
+                let cases: [(Browser, [(String, String)], String)] = [
+                    (alice, add, "no token"),
+                    (alice, [("csrf", "forged")] + add, "a forged token"),
+                    (alice, [("csrf", bobsToken)] + add, "another account's token"),
+                    (Browser(client: c, cookie: nil), [("csrf", bobsToken)] + add, "no cookie"),
+                ]
+                for (browser, pairs, why) in cases {
+                    #expect(try await browser.post(path, pairs).status == 403, "\(path): \(why)")
+                }
+            }
+            let rules = try await c.get("/v1/test_helpers/fault_rules")["data"]?.arrayValue ?? []
+            #expect(rules.compactMap { $0["id"]?.stringValue } == [id])
+            #expect(try await c.with(key: "sk_test_bob").get("/v1/test_helpers/fault_rules")["data"] == [])
+        }
+    }
+
+    @Test func hostileFaultRulesAreEscaped() async throws {
+        try await TestApp().run { c in
+            let hostile = "<script>alert(1)</script>"
+            let attribute = "\"><img src=x onerror=alert(2)>"
+            let created = try await c.post(
+                "/v1/test_helpers/fault_rules",
+                form([
+                    ("match[path]", "/v1/" + hostile), ("match[parameter][name]", attribute), ("match[parameter][value]", hostile),
+                    ("effect[error][status]", "402"), ("effect[error][type]", attribute), ("effect[error][code]", hostile),
+                    ("effect[error][message]", hostile + attribute),
+                ]))
+            #expect(created.status == 200, "\(created.text)")
+            let browser = try await Browser.signIn(c)
+            let csrf = try await browser.csrf("/dashboard/fault_rules")
+            // Through the form too; and an invalid pattern whose error message repeats it.
+            let added = try await browser.post(
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(csrf, [("match[path]", "/" + attribute), ("effect[error][message]", attribute)]))
+            #expect(added.status == 303)
+            let refused = try await browser.post(
+                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", hostile), ("effect[latency_ms]", "1")]))
+            #expect(refused.status == 400 && refused.text.contains("must start with"))
+            let pages = [
+                ("/", try await browser.get("/").text), ("/dashboard/fault_rules", try await browser.get("/dashboard/fault_rules").text),
+                ("refused", refused.text),
+            ]
+            for (path, html) in pages {
+                #expect(!html.contains("<script"), "\(path)")
+                #expect(!html.contains("<img"), "\(path)")
+                #expect(!html.contains("onerror=alert(2)>"), "\(path)")
+            }
+            let page = pages[1].1
+            #expect(page.contains("<code>/v1/&lt;script&gt;alert(1)&lt;/script&gt;</code>"))
+            #expect(page.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+            #expect(refused.text.contains("&#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39; must start with"))
         }
     }
 }

@@ -20,11 +20,13 @@ extension Dashboard {
     /// | GET | /dashboard/events, /dashboard/webhook_deliveries | events (JSON), deliveries (attempts, codes, next retry) |
     /// | GET | /dashboard/test_clocks | clocks with an "advance" form |
     /// | GET | /dashboard/requests, /dashboard/requests/:id | the request log (masked bodies) |
-    /// | GET | /dashboard/fault_rules | placeholder until fault rules land |
+    /// | GET | /dashboard/fault_rules | the account's fault rules (match, trigger, effect, counters) and the add form |
     /// | GET | /dashboard/objects/:id | any object: its JSON, related objects, events (a PaymentIntent's timeline) |
     /// | POST | /dashboard/fc_sessions/:id/complete | `institution`, `outcome`, `accounts` (default: every eligible) |
     /// | POST | /dashboard/test_clocks/:id/advance | `frozen_time` (datetime-local, UTC) or `advance_by` (seconds) |
     /// | POST | /dashboard/events/:id/redeliver | `webhook_endpoint` (default: every endpoint receiving it) |
+    /// | POST | /dashboard/fault_rules | add a rule: the API's parameters (`match[…]`, `effect[…]`, `trigger[seed]`) plus `trigger_kind` + `trigger_value` |
+    /// | POST | /dashboard/fault_rules/:id/delete, /dashboard/fault_rules/clear | delete one rule, or every rule of the account |
     /// | POST | /dashboard/reset | deletes every object of the account (`confirm=yes`) |
     ///
     /// Lists take `q` (text anywhere in the object's JSON), `starting_after` / `ending_before` (25 a page) and
@@ -50,9 +52,6 @@ extension Dashboard {
             router.post("/dashboard/reset") { request, context in
                 await self.action(request, context) { viewer, form in try await self.reset(viewer, form) }
             }
-            router.get("/dashboard/fault_rules") { request, context in
-                await self.page(request, context) { viewer in self.faultRulesPage(viewer) }
-            }
             addCustomerRoutes(to: router)
             addFinancialConnectionsRoutes(to: router)
             addPaymentRoutes(to: router)
@@ -60,6 +59,7 @@ extension Dashboard {
             addTestClockRoutes(to: router)
             addRequestLogRoutes(to: router)
             addObjectRoutes(to: router)
+            addFaultRuleRoutes(to: router)
         }
 
         /// The transaction context of the viewer's account.
@@ -313,7 +313,7 @@ extension Dashboard.Controller {
             \(content)
             <section class="card"><h2>Latest requests <a class="more" href="/dashboard/requests">all →</a></h2>
             \(Dashboard.requestTable(Array(requests.prefix(8)), withBodies: false))</section>
-            \(Dashboard.faultRulesSection(viewer))
+            \(faultRulesSection(viewer))
             <section class="card danger" id="reset"><h2>Reset this account</h2>
               <p>Deletes every object of <code>\(viewer.account)</code> — customers, accounts, sessions, payments, events,
               webhook endpoints and deliveries, clocks, scheduled work, idempotency keys — and its request log. Other accounts
@@ -363,6 +363,9 @@ extension Dashboard {
         "advancing": "The clock is advancing; due work runs in the background and the page refreshes until it is ready.",
         "redelivered": "A redelivery was queued for every chosen endpoint.",
         "reset": "Every object of this account was deleted.",
+        "fault_rule_added": "The fault rule was added: it applies to this account's API requests from now on.",
+        "fault_rule_deleted": "The fault rule was deleted.",
+        "fault_rules_cleared": "Every fault rule of this account was deleted.",
     ]
 
     /// The CSRF token and the page to come back to, for a form.
@@ -445,5 +448,7 @@ extension Dashboard {
         table.related{table-layout:fixed}table.related td:nth-child(1){width:34%}table.related td:nth-child(2){width:36%}
         table.related td:nth-child(3){width:12%}table.related td{overflow:hidden;text-overflow:ellipsis}
         tr.attempts td{border-bottom:1px solid var(--line);padding-top:0}
+        fieldset{border:1px solid var(--line);border-radius:6px;display:grid;gap:.5em}legend{color:var(--muted);padding:0 .3em}
+        .inputs{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:end}fieldset p{margin:0}
         """
 }
