@@ -37,22 +37,7 @@ extension Dashboard {
         }
 
         /// Escapes `& < > " '` (so the result is safe in text and in quoted attributes).
-        package static func escape(_ text: String) -> String {
-            guard text.contains(where: { "&<>\"'".contains($0) }) else { return text }
-            var out = ""
-            out.reserveCapacity(text.utf8.count + 16)
-            for c in text.unicodeScalars {
-                switch c {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&#39;"
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out
-        }
+        package static func escape(_ text: String) -> String { StripeSim.HTML.escape(text) }
 
         package static func + (a: HTML, b: HTML) -> HTML { HTML(raw: a.raw + b.raw) }
         package static func += (a: inout HTML, b: HTML) { a.raw += b.raw }

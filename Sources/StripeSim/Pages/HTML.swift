@@ -33,6 +33,7 @@ struct HTML: ExpressibleByStringInterpolation, Sendable, Equatable, CustomString
 
     /// Escapes text for element content and double- or single-quoted attribute values.
     static func escape(_ s: String) -> String {
+        guard s.contains(where: { "&<>\"'".contains($0) }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
