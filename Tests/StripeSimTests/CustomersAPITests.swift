@@ -197,3 +197,36 @@ import Testing
         }
     }
 }
+
+@Suite struct StoredBodyRoundTripTests {
+    @Test func customerAndEventSurviveStorageExactly() throws {
+        var c = Customer(id: "cus_1", created: 5, invoicePrefix: "ABCD1234")
+        c.email = "a@b.co"
+        c.name = "N"
+        c.description = "d"
+        c.phone = "1"
+        c.businessName = "B"
+        c.individualName = "I"
+        c.address = ["city": "Paris", "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil]
+        c.shipping = ["name": "S", "phone": nil, "address": ["city": "X"]]
+        c.balance = -3
+        c.currency = "usd"
+        c.nextInvoiceSequence = 7
+        c.metadata = ["k": "v"]
+        c.preferredLocales = ["fr", "en"]
+        c.taxExempt = "exempt"
+        c.tax = ["ip_address": "1.2.3.4"]
+        c.testClock = "clock_1"
+        c.customerAccount = "acct_1"
+        c.deleted = true
+        c.defaultPaymentMethod = "pm_1"
+        #expect(try Customer(jsonBody: c.jsonBody) == c)
+        let bare = Customer(id: "cus_2", created: 1, invoicePrefix: "X")
+        #expect(try Customer(jsonBody: bare.jsonBody) == bare)
+        let e = Event(
+            id: "evt_1", created: 2, type: "customer.updated", object: ["id": "cus_1"], previousAttributes: ["name": nil],
+            requestID: "req_1", idempotencyKey: "k", apiVersion: "2026-06-24.dahlia", pendingWebhooks: 2, testClock: "clock_1")
+        #expect(try Event(jsonBody: e.jsonBody) == e)
+        #expect(throws: StripeError.self) { try Customer(jsonBody: ["id": "cus_x"]) }
+    }
+}

@@ -815,3 +815,15 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
         }
     }
 }
+
+@Suite struct SecretMaskFastPathTests {
+    @Test func candidatesAreFoundInAnyCase() {
+        for text in ["a sk_test_1", "PK_test", "rk_live_x", "whsec_abc", "client_SECRET", "x_Secret_y"] {
+            #expect(SecretMask.mayHoldSecret(text), "\(text)")
+        }
+        for text in ["", "cus_123", "{\"name\": \"Sam Skeptic\"}", "secre", "sk", "pk-"] {
+            #expect(!SecretMask.mayHoldSecret(text), "\(text)")
+        }
+        #expect(SecretMask.mask("{\"client_secret\": \"pi_1_secret_abcdef\"}").contains("abcdef") == false)
+    }
+}

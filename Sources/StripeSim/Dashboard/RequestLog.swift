@@ -79,10 +79,9 @@ package final class RequestLog: Sendable {
             {
                 state.rings[oldest] = nil
             }
-            var ring = state.rings[entry.account] ?? Ring()
-            ring.append(entry, capacity: capacity)
-            ring.lastUsed = state.tick
-            state.rings[entry.account] = ring
+            // Mutate the ring in place: copying it out and back would copy its whole entry array every request.
+            state.rings[entry.account, default: Ring()].append(entry, capacity: capacity)
+            state.rings[entry.account]?.lastUsed = state.tick
         }
     }
 

@@ -23,12 +23,25 @@ package enum SecretMask {
     private static let secretMarker = Array("_secret_".utf8)
     private static let null = Array("null".utf8)
 
+    /// Whether `text` contains `secret` (any case), `sk_`, `pk_`, `rk_` or `whsec_` (which covers `sk_…`/`whsec_…`).
+    static func mayHoldSecret(_ text: String) -> Bool {
+        var window: UInt64 = 0  // the last eight bytes, lowercased
+        for byte in text.utf8 {
+            let b = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            window = (window << 8) | UInt64(b)
+            let last3 = window & 0xFF_FFFF
+            if last3 == 0x73_6B_5F || last3 == 0x70_6B_5F || last3 == 0x72_6B_5F { return true }  // sk_ pk_ rk_
+            let last6 = window & 0xFFFF_FFFF_FFFF
+            if last6 == 0x73_65_63_72_65_74 || last6 == 0x77_68_73_65_63_5F { return true }  // secret, whsec_
+        }
+        return false
+    }
+
     /// `text` with every secret it contains masked.
     package static func mask(_ text: String) -> String {
-        // Most bodies hold no candidate at all: the library's substring search decides that quickly.
-        guard text.range(of: "secret", options: .caseInsensitive) != nil || text.contains("sk_")
-            || text.contains("pk_") || text.contains("rk_") || text.contains("whsec_")
-        else { return text }
+        // Most bodies hold no candidate at all: one pass over the bytes decides that (Foundation's
+        // case-insensitive search cost more than the request it was logging).
+        guard mayHoldSecret(text) else { return text }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

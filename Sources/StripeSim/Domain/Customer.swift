@@ -2,7 +2,7 @@ import Foundation
 
 /// A v1 Customer (`cus_`). Pass-through bags (address, shipping, invoice settings, tax) stay JSON; what the API
 /// filters on (email, test clock, v2 account, deleted) is also a column.
-package struct Customer: StoredResource, Equatable {
+package struct Customer: StoredResource, JSONBodyRepresentable, Equatable {
     package static let table = "customer"
     package static let objectName = "customer"
 
@@ -214,5 +214,41 @@ extension Customer {
                 status: 400, code: "email_invalid", message: "Invalid email address: \(email)", param: param,
                 isValidationFailure: true)
         }
+    }
+}
+
+// MARK: - Storage (read on every customer request: no Codable)
+
+extension Customer {
+    package var jsonBody: JSONValue {
+        [
+            "id": .string(id), "created": .int(created), "email": .optional(email), "name": .optional(name),
+            "description": .optional(description), "phone": .optional(phone), "businessName": .optional(businessName),
+            "individualName": .optional(individualName), "address": address ?? .null, "shipping": shipping ?? .null,
+            "balance": .int(balance), "currency": .optional(currency), "invoicePrefix": .string(invoicePrefix),
+            "nextInvoiceSequence": .int(nextInvoiceSequence), "invoiceSettings": invoiceSettings,
+            "metadata": .stringMap(metadata), "preferredLocales": .strings(preferredLocales),
+            "taxExempt": .string(taxExempt), "tax": tax ?? .null, "testClock": .optional(testClock),
+            "customerAccount": .optional(customerAccount), "deleted": .bool(deleted),
+        ]
+    }
+
+    package init(jsonBody j: JSONValue) throws {
+        guard let id = j["id"]?.stringValue, let created = j["created"]?.intValue else {
+            throw StripeError(status: 500, type: "api_error", message: "A stored customer is malformed.")
+        }
+        func text(_ k: String) -> String? { j[k]?.stringValue }
+        func bag(_ k: String) -> JSONValue? { j[k].flatMap { $0 == .null ? JSONValue?.none : $0 } }
+        self.init(
+            id: id, created: created, email: text("email"), name: text("name"), description: text("description"),
+            phone: text("phone"), businessName: text("businessName"), individualName: text("individualName"),
+            address: bag("address"), shipping: bag("shipping"), balance: j["balance"]?.intValue ?? 0,
+            currency: text("currency"), invoicePrefix: text("invoicePrefix") ?? "",
+            nextInvoiceSequence: j["nextInvoiceSequence"]?.intValue ?? 1,
+            invoiceSettings: j["invoiceSettings"] ?? Customer.defaultInvoiceSettings,
+            metadata: j["metadata"]?.objectValue?.compactMapValues(\.stringValue) ?? [:],
+            preferredLocales: j["preferredLocales"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            taxExempt: text("taxExempt") ?? "none", tax: bag("tax"), testClock: text("testClock"),
+            customerAccount: text("customerAccount"), deleted: j["deleted"]?.boolValue ?? false)
     }
 }
