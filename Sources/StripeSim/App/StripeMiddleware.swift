@@ -25,7 +25,7 @@ package struct StripeMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let dropped as ConnectionDropped {
             // No answer at all: the connection is already closed (see `FaultMiddleware`).
-            deps.logger.info("\(request.method.rawValue) \(request.uri.path) dropped (\(dropped.rule)) \(context.requestID)")
+            deps.logger.info("\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) dropped (\(dropped.rule)) \(context.requestID)")
             throw dropped
         } catch {
             response = Self.errorResponse(error, request: request, requestID: context.requestID, logger: deps.logger)
@@ -64,7 +64,7 @@ package struct StripeMiddleware: RouterMiddleware {
         case let e as HTTPError where (400..<500).contains(e.status.code):
             stripeError = StripeError(status: e.status.code, message: e.body ?? e.status.reasonPhrase)
         default:
-            logger.error("\(request.method.rawValue) \(request.uri.path) failed \(requestID): \(error)")
+            logger.error("\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) failed \(requestID): \(error)")
             stripeError = .internalError(requestID)
         }
         var headers = HTTPFields()

@@ -40,7 +40,7 @@ package struct FaultMiddleware: RouterMiddleware {
             let rule = faults.evaluate(
                 method: method, path: path, account: credentials.account, parameters: parameters)
         else { return try await next(request, context) }
-        logger.info("fault rule \(rule.id) fired on \(method) \(path) \(context.requestID)")
+        logger.info("fault rule \(rule.id) fired on \(method) \(HostedFlowPages.redacted(path: path)) \(context.requestID)")
 
         let effect = rule.spec.effect
         if let ms = effect.latencyMillis, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
