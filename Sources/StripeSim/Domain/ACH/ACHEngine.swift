@@ -249,13 +249,7 @@ package enum ACHEngine {
         }
         if pm.blocked != nil {
             try failBeforeDebit(&pi, pm: pm, code: "bank_account_unusable", store: store, createCharge: true)
-            var error = StripeError(
-                status: 402, type: "card_error", code: "bank_account_unusable",
-                message:
-                    "The bank account associated with this PaymentMethod is unusable: an earlier debit was returned. Collect a new bank account from the customer.",
-                extra: ["payment_intent": pi.render(), "charge": .optional(pi.latestCharge)])
-            error.param = "payment_method"
-            throw error.committing
+            throw bankAccountUnusable(["payment_intent": pi.render(), "charge": .optional(pi.latestCharge)])
         }
         if pi.verificationMethod == "instant" && !pm.verified {
             throw StripeError.invalidRequest(
@@ -352,6 +346,16 @@ package enum ACHEngine {
         try store.cancelJobs(target: pi.id, kinds: [microdepositTimeoutJob])
         try store.update(pi)
         try store.emit("payment_intent.payment_failed", pi.render())
+    }
+
+    /// Confirming with a blocked bank account: Stripe's 402, keeping the failed attempt it records.
+    static func bankAccountUnusable(_ extra: [String: JSONValue]) -> StripeError {
+        StripeError(
+            status: 402, type: "card_error", code: "bank_account_unusable",
+            message:
+                "The bank account associated with this PaymentMethod is unusable: an earlier debit was returned. Collect a new bank account from the customer.",
+            param: "payment_method", extra: extra
+        ).committing
     }
 
     static func errorMessage(_ code: String) -> String {

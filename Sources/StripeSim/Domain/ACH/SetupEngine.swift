@@ -14,12 +14,7 @@ package enum SetupEngine {
         var pm = try store.get(PaymentMethod.self, pmID, param: "payment_method")
         if pm.blocked != nil {
             try fail(&si, pm: pm, code: "bank_account_unusable", store: store)
-            throw StripeError(
-                status: 402, type: "card_error", code: "bank_account_unusable",
-                message:
-                    "The bank account associated with this PaymentMethod is unusable: an earlier debit was returned. Collect a new bank account from the customer.",
-                param: "payment_method", extra: ["setup_intent": si.render()]
-            ).committing
+            throw ACHEngine.bankAccountUnusable(["setup_intent": si.render()])
         }
         if si.verificationMethod == "instant" && !pm.verified {
             throw StripeError.invalidRequest(
