@@ -82,7 +82,8 @@ package struct AppDependencies: Sendable {
         for signal in signals {
             switch signal {
             case .clockAdvancing(let account, let id): background.clockAdvances.yield(ClockRef(account: account, id: id))
-            case .eventsWritten, .webhooksQueued: background.events.yield(())
+            // Only queued deliveries wake the dispatcher: an event no endpoint wants costs it nothing.
+            case .webhooksQueued: background.events.yield(())
             case .jobsScheduled: background.jobs.yield(())
             }
         }

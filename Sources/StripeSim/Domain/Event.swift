@@ -83,7 +83,6 @@ extension Store {
             requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
             apiVersion: StripeVersion.current, testClock: eventClock ?? context.runningClock)
         try insertQueuingWebhooks(&event)
-        signals.insert(.eventsWritten)
         return event
     }
 
@@ -103,7 +102,6 @@ extension Store {
             Event(
                 id: id, created: now, type: type, object: body, previousAttributes: nil, requestID: context.requestID,
                 idempotencyKey: context.idempotencyKey, apiVersion: StripeVersion.current))
-        signals.insert(.eventsWritten)
     }
 }
 

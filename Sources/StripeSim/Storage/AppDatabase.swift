@@ -120,7 +120,6 @@ package struct StoreContext: Sendable {
 
 /// Work a committed transaction hands to background services.
 package enum Signal: Hashable, Sendable {
-    case eventsWritten
     /// New time-driven work was scheduled.
     case jobsScheduled
     /// A test clock (account, id) started advancing.
