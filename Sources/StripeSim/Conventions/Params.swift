@@ -127,7 +127,6 @@ package struct Params: Sendable, Equatable {
         }
     }
 
-    package var asJSON: JSONValue { .object(values.mapValues(Self.toJSON)) }
 
     /// A metadata update: `metadata=` clears, `metadata[k]=` deletes `k`, others set.
     package func metadataUpdate(_ key: String = "metadata") -> MetadataUpdate? {

@@ -107,15 +107,27 @@ extension DashboardObject {
     }
 }
 
-extension Customer: DashboardObject {
-    func dashboardJSON(_ store: Store) throws -> JSONValue {
-        // A deleted customer renders as Stripe's stub; the dashboard still shows what it was.
+/// Objects whose `render()` is Stripe's deleted stub once deleted: the dashboard still shows what they were.
+private protocol SoftDeleted {
+    var deleted: Bool { get set }
+    func render() -> JSONValue
+}
+
+extension SoftDeleted {
+    var renderedEvenIfDeleted: JSONValue {
         var copy = self
         copy.deleted = false
         var json = copy.render()
         if deleted { json["deleted"] = true }
         return json
     }
+}
+
+extension Customer: SoftDeleted {}
+extension TestClock: SoftDeleted {}
+
+extension Customer: DashboardObject {
+    func dashboardJSON(_ store: Store) throws -> JSONValue { renderedEvenIfDeleted }
     var dashboardLabel: String { [name, email].compactMap { $0 }.joined(separator: " · ") }
     var dashboardStatus: String? { deleted ? "deleted" : nil }
 }
@@ -127,13 +139,7 @@ extension V2Account: DashboardObject {
 }
 
 extension TestClock: DashboardObject {
-    func dashboardJSON(_ store: Store) throws -> JSONValue {
-        var copy = self
-        copy.deleted = false
-        var json = copy.render()
-        if deleted { json["deleted"] = true }
-        return json
-    }
+    func dashboardJSON(_ store: Store) throws -> JSONValue { renderedEvenIfDeleted }
     var dashboardLabel: String { [name, Dashboard.displayTime(frozenTime)].compactMap { $0 }.joined(separator: " · ") }
     var dashboardStatus: String? { deleted ? "deleted" : status.rawValue }
 }

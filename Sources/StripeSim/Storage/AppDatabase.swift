@@ -63,9 +63,13 @@ package struct AppDatabase: Sendable {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw StripeError(
-                status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
+            throw Self.storageFailure(error)
         }
+    }
+
+    /// A storage fault as the API reports it: a Stripe `api_error`, never a raw `DatabaseError`.
+    private static func storageFailure(_ error: DatabaseError) -> StripeError {
+        StripeError(status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
     }
 
     /// Test clocks left `advancing` (every account): resumed at start.
@@ -81,8 +85,7 @@ package struct AppDatabase: Sendable {
         do {
             return try await body()
         } catch let error as DatabaseError {
-            throw StripeError(
-                status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
+            throw Self.storageFailure(error)
         }
     }
 }

@@ -74,12 +74,6 @@ package struct IDGenerator: Sendable {
 
     /// `prefix_` + 24 base62 characters (Stripe's customer ids are shorter: pass `length: 14`).
     package func make(_ prefix: String, length: Int = 24) -> String { prefix + "_" + token(length) }
-
-    /// A random integer in `range` (seeded runs stay reproducible).
-    package func integer(in range: ClosedRange<Int>) -> Int {
-        let span = UInt64(range.upperBound - range.lowerBound + 1)
-        return range.lowerBound + Int(nextRaw() % span)
-    }
 }
 
 /// SplitMix64: tiny, fast, good enough for reproducible ids (not for secrets; `--seed` is a testing mode).

@@ -78,7 +78,6 @@ extension JSONValue {
         return out
     }
 
-    package var data: Data { Data(serialized().utf8) }
 
     private static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
         var keys = o.keys.filter { $0 != "id" && $0 != "object" }.sorted()
