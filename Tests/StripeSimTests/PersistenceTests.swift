@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -21,6 +22,39 @@ import Testing
             let r = try await c.get("/v1/customers/\(id)")
             #expect(r["email"] == "kept@example.com")
             #expect(try await c.get("/v1/events")["data.0.type"] == "customer.created")
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A customer keeps its API body beside its state (`rendered`, migration v6); every write refreshes it, and a
+    /// row written before the column existed (NULL) is rendered from its state instead.
+    @Test func storedAPIBodiesStayCurrentAndOldRowsStillRetrieve() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("rendered.sqlite").path
+        let answers = Collected()
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let clock = try await c.post("/v1/test_helpers/test_clocks", "frozen_time=1700000000").id
+            let id = try await c.post("/v1/customers", "name=Before&test_clock=\(clock)").id
+            let updated = try await c.post("/v1/customers/\(id)", "name=After&metadata[k]=v")
+            let fetched = try await c.get("/v1/customers/\(id)")
+            #expect(fetched.text == updated.text)
+            #expect(fetched["name"] == "After" && fetched["metadata.k"] == "v")
+            answers.append(id)
+            answers.append(fetched.text)
+        }
+        let id = answers.values[0]
+        // As a database from before v6 would hold it.
+        let database = try AppDatabase(path: path)
+        try await database.writer.write { db in try db.execute(sql: "UPDATE customer SET rendered = NULL") }
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let fetched = try await c.get("/v1/customers/\(id)")
+            #expect(fetched.status == 200)
+            #expect(fetched.text == answers.values[1])
+            let expanded = try await c.get("/v1/customers/\(id)?expand[]=test_clock")
+            #expect(expanded["test_clock.object"] == "test_helpers.test_clock")
+            let deleted = try await c.delete("/v1/customers/\(id)")
+            #expect(try await c.get("/v1/customers/\(id)").text == deleted.text)
+            #expect(try await c.get("/v1/customers/cus_missing").error["code"] == "resource_missing")
         }
         try? FileManager.default.removeItem(at: dir)
     }

@@ -34,6 +34,16 @@ package struct APIRequest: Sendable {
 /// rendered object before expansion.
 package typealias APIHandler = @Sendable (APIRequest, Store) throws -> JSONValue
 
+/// What a handler may answer instead: an object, or its API body already rendered (a stored `rendered` column,
+/// `Store.rendered`), which the pipeline sends as it is unless `expand[]` asks for more.
+package enum APIAnswer: Sendable {
+    case json(JSONValue)
+    case rendered(String)
+}
+
+/// A handler answering `APIAnswer`.
+package typealias APIAnswerHandler = @Sendable (APIRequest, Store) throws -> APIAnswer
+
 /// Registers API routes; each goes through the same fixed pipeline (`APIPipeline.run`).
 package struct APIRoutes {
     let router: Router<AppRequestContext>
@@ -42,21 +52,31 @@ package struct APIRoutes {
     package func get(
         _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
         _ handler: @escaping APIHandler
+    ) { add(.get, path, schema, family, access) { .json(try handler($0, $1)) } }
+
+    package func get(
+        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        answering handler: @escaping APIAnswerHandler
     ) { add(.get, path, schema, family, access, handler) }
 
     package func post(
         _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
         _ handler: @escaping APIHandler
+    ) { add(.post, path, schema, family, access) { .json(try handler($0, $1)) } }
+
+    package func post(
+        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        answering handler: @escaping APIAnswerHandler
     ) { add(.post, path, schema, family, access, handler) }
 
     package func delete(
         _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
         _ handler: @escaping APIHandler
-    ) { add(.delete, path, schema, family, access, handler) }
+    ) { add(.delete, path, schema, family, access) { .json(try handler($0, $1)) } }
 
     private func add(
         _ method: HTTPRequest.Method, _ path: String, _ schema: ParamSchema, _ family: APIFamily, _ access: Access,
-        _ handler: @escaping APIHandler
+        _ handler: @escaping APIAnswerHandler
     ) {
         var full = schema
         if family == .v1 { full["expand"] = .array(.string(max: 5000)) }
@@ -75,7 +95,7 @@ package struct Endpoint: Sendable {
     var access: Access
     var schema: ParamSchema
     var writes: Bool
-    var handler: APIHandler
+    var handler: APIAnswerHandler
 }
 
 /// The fixed request pipeline every API call goes through, in Stripe's order:
@@ -89,7 +109,8 @@ package struct APIPipeline: Sendable {
     package func run(_ endpoint: Endpoint, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         let requestID = context.requestID
         let family = endpoint.family
-        let credentials = try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+        let credentials = try (context.authentication
+            ?? Result { () throws(StripeError) in try APIKeyAuth.authenticate(authorization: request.headers[.authorization]) }).get()
         if credentials.kind == .publishable && (endpoint.access == .secret || family == .v2) {
             throw APIKeyAuth.secretKeyRequired()
         }
@@ -108,17 +129,16 @@ package struct APIPipeline: Sendable {
                 isValidationFailure: true)
         }
         var raw = try FormDecoding.decode(request.uri.query ?? "")
-        var canonical = IdempotencyGate.canonicalForm(request.uri.query ?? "")
+        var bodyJSON: JSONValue?
         if endpoint.method == .post || endpoint.method == .delete, !bodyText.isEmpty {
             if family == .v2 {
                 guard let json = JSONValue.parse(bodyText), case .hash(let h) = FormDecoding.raw(from: json) else {
                     throw StripeError.validation("The request body is not a valid JSON object.")
                 }
                 for (k, v) in h.entries { raw[k] = v }
-                canonical += "\n" + json.serialized(pretty: false)
+                bodyJSON = json
             } else {
                 for (k, v) in try FormDecoding.decode(bodyText).entries { raw[k] = v }
-                canonical += "\n" + IdempotencyGate.canonicalForm(bodyText)
             }
         }
 
@@ -142,6 +162,13 @@ package struct APIPipeline: Sendable {
         let account = credentials.account
         try deps.idempotency.begin(account: account, key: key)
         defer { deps.idempotency.end(account: account, key: key) }
+        // The parameters in a canonical order, so a retry that lists them differently still matches.
+        var canonical = IdempotencyGate.canonicalForm(request.uri.query ?? "")
+        if let bodyJSON {
+            canonical += "\n" + bodyJSON.serialized(pretty: false)
+        } else if !bodyText.isEmpty {
+            canonical += "\n" + IdempotencyGate.canonicalForm(bodyText)
+        }
         let fingerprint = IdempotencyGate.fingerprint(
             method: endpoint.method.rawValue, path: request.uri.path, canonicalParams: canonical)
         let lifetime = family == .v1 ? IdempotencyGate.v1Lifetime : IdempotencyGate.v2Lifetime
@@ -152,6 +179,7 @@ package struct APIPipeline: Sendable {
             guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
             headers[.idempotentReplayed] = "true"
             headers[.originalRequest] = stored.requestID
+            context.requestLogDraft?.setResponseBody(stored.body)
             return Self.jsonResponse(status: stored.status, body: stored.body, headers: headers)
         }
         do {
@@ -192,10 +220,19 @@ package struct APIPipeline: Sendable {
             var status = 200
             var body: String
             do {
-                var json = try handler(api, store)
-                if !expand.isEmpty { json = try expansions.apply(json, paths: expand, store: store) }
-                json["__total_count"] = nil
-                body = json.serialized()
+                switch try handler(api, store) {
+                case .rendered(let text) where expand.isEmpty:
+                    body = text
+                case .rendered(let text):
+                    guard let json = JSONValue.parse(text) else {
+                        throw StripeError(status: 500, type: "api_error", message: "A stored object could not be read back.")
+                    }
+                    body = try expansions.apply(json, paths: expand, store: store).serialized()
+                case .json(var json):
+                    if !expand.isEmpty { json = try expansions.apply(json, paths: expand, store: store) }
+                    json["__total_count"] = nil
+                    body = json.serialized()
+                }
             } catch let error as StripeError where error.commitsChanges {
                 // The error is the answer, but what the request did stays.
                 status = error.status
@@ -219,6 +256,7 @@ package struct APIPipeline: Sendable {
         }
         var headers = headers
         if record != nil { headers[.originalRequest] = context.requestID }
+        context.requestLogDraft?.setResponseBody(body)
         return Self.jsonResponse(status: status, body: body, headers: headers)
     }
 

@@ -9,6 +9,9 @@ package struct AppRequestContext: RequestContext {
     /// Set by `StripeMiddleware` for an API request the dashboard's request log records; the API pipeline leaves
     /// the request body it collected here.
     package var requestLogDraft: RequestLogDraft?
+    /// The `Authorization` header of a `/v1` or `/v2` request, authenticated once by `StripeMiddleware` (the
+    /// request log, the fault rules and the API pipeline all need it); `nil` elsewhere.
+    package var authentication: Result<Credentials, StripeError>?
     /// The connection the request came on: a fault rule's `drop` effect closes it without answering.
     package var channel: any Channel
 

@@ -18,17 +18,33 @@ package struct StripeMiddleware: RouterMiddleware {
         var context = context
         context.requestID = "req_" + deps.requestIDs.token(14)
         let started = ContinuousClock.now
-        let logAccount = RequestLog.account(of: request)
-        if logAccount != nil { context.requestLogDraft = RequestLogDraft() }
+        let path = request.uri.path
+        var logAccount: String?
+        if path.hasPrefix("/v1/") || path.hasPrefix("/v2/") {
+            let authentication = Result { () throws(StripeError) in
+                try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+            }
+            context.authentication = authentication
+            if case .success(let credentials) = authentication {
+                logAccount = credentials.account
+                context.requestLogDraft = RequestLogDraft()
+            }
+        }
         var response: Response
         do {
             response = try await next(request, context)
         } catch let dropped as ConnectionDropped {
             // No answer at all: the connection is already closed (see `FaultMiddleware`).
-            deps.logger.info("\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) dropped (\(dropped.rule)) \(context.requestID)")
+            deps.logger.info("\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) dropped (\(dropped.rule)) \(context.requestID)")
             throw dropped
         } catch {
-            response = Self.errorResponse(error, request: request, requestID: context.requestID, logger: deps.logger)
+            if HostedFlowPages.servesHTML(path: path) {
+                response = HostedFlowPages.errorResponse(error, flow: nil, requestID: context.requestID, logger: deps.logger)
+            } else {
+                let (status, headers, body) = Self.errorParts(error, request: request, requestID: context.requestID, logger: deps.logger)
+                context.requestLogDraft?.setResponseBody(body)
+                response = APIPipeline.jsonResponse(status: status, body: body, headers: headers)
+            }
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
@@ -36,12 +52,12 @@ package struct StripeMiddleware: RouterMiddleware {
         // One line per request at debug: at info level on a busy server the log write costs more than the request.
         if deps.logger.logLevel <= .debug {
             deps.logger.debug(
-                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
         }
         if let logAccount, let draft = context.requestLogDraft {
-            response = deps.requestLog.recording(
-                response, request: request, account: logAccount, requestID: context.requestID, draft: draft,
-                startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms), latencyMs: ms)
+            deps.requestLog.record(
+                request: request, account: logAccount, requestID: context.requestID, status: Int(response.status.code),
+                draft: draft, startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms), latencyMs: ms)
         }
         return response
     }
@@ -52,6 +68,14 @@ package struct StripeMiddleware: RouterMiddleware {
         if HostedFlowPages.servesHTML(path: request.uri.path) {
             return HostedFlowPages.errorResponse(error, flow: nil, requestID: requestID, logger: logger)
         }
+        let (status, headers, body) = errorParts(error, request: request, requestID: requestID, logger: logger)
+        return APIPipeline.jsonResponse(status: status, body: body, headers: headers)
+    }
+
+    /// Any error as Stripe's JSON envelope (v1 or v2 by path): status, headers and body.
+    private static func errorParts(_ error: any Error, request: Request, requestID: String, logger: Logger)
+        -> (Int, HTTPFields, String)
+    {
         let isV2 = request.uri.path.hasPrefix("/v2/")
         let stripeError: StripeError
         switch error {
@@ -70,7 +94,6 @@ package struct StripeMiddleware: RouterMiddleware {
         var headers = HTTPFields()
         if stripeError.status == 409 || stripeError.status >= 500 { headers[.stripeShouldRetry] = "true" }
         if stripeError.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Stripe\"" }
-        let body = (isV2 ? stripeError.v2Body : stripeError.v1Body).serialized()
-        return APIPipeline.jsonResponse(status: stripeError.status, body: body, headers: headers)
+        return (stripeError.status, headers, (isV2 ? stripeError.v2Body : stripeError.v1Body).serialized())
     }
 }

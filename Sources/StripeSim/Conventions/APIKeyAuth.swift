@@ -18,7 +18,22 @@ package enum APIKeyAuth {
     private static let noKeyMessage =
         "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
 
+    /// Memoised (bounded) by the whole header: a client sends the same one on every request.
     package static func authenticate(authorization: String?) throws(StripeError) -> Credentials {
+        if let authorization, let known = headerCache.withLock({ $0[authorization] }) { return known }
+        let credentials = try parse(authorization: authorization)
+        if let authorization {
+            headerCache.withLock { cache in
+                if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
+                cache[authorization] = credentials
+            }
+        }
+        return credentials
+    }
+
+    private static let headerCache = Mutex<[String: Credentials]>([:])
+
+    private static func parse(authorization: String?) throws(StripeError) -> Credentials {
         guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
             throw StripeError(status: 401, message: noKeyMessage)
         }

@@ -121,7 +121,7 @@ package enum FormDecoding {
 
     /// `+` is a space; `%XX` must be two hex digits and the result valid UTF-8.
     package static func percentDecode(_ s: Substring) throws(StripeError) -> String {
-        if !s.contains("%") && !s.contains("+") { return String(s) }
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(s) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
         var it = s.utf8.makeIterator()

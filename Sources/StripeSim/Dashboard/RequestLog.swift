@@ -105,119 +105,46 @@ package final class RequestLog: Sendable {
 
     // MARK: Feeding the log
 
-    /// The account a request to the API is logged under: `/v1` and `/v2` calls with a well-formed key only.
-    package static func account(of request: Request) -> String? {
-        let path = request.uri.path
-        guard path.hasPrefix("/v1/") || path.hasPrefix("/v2/") else { return nil }
-        return try? APIKeyAuth.authenticate(authorization: request.headers[.authorization]).account
-    }
-
-    /// Returns `response` with a body that, once fully written, appends the request's entry (the request body
-    /// comes from `draft`, where the API pipeline left it).
-    package func recording(
-        _ response: Response, request: Request, account: String, requestID: String, draft: RequestLogDraft,
+    /// Appends the entry of a finished request: the bodies come from `draft`, where the API pipeline (or
+    /// `StripeMiddleware`, for an error) left them. Called before the response is written, so a client that reads
+    /// the log right after a call finds it.
+    package func record(
+        request: Request, account: String, requestID: String, status: Int, draft: RequestLogDraft,
         startedAtMillis: Int, latencyMs: Double
-    ) -> Response {
-        var response = response
+    ) {
         let query = request.uri.query.map { "?" + SecretMask.mask($0) } ?? ""
-        let base = RequestLogEntry(
-            requestID: requestID, account: account, atMillis: startedAtMillis, method: request.method.rawValue,
-            path: request.uri.path + query, status: Int(response.status.code), latencyMs: latencyMs,
-            requestBody: "", responseBody: "")
-        let capture = ResponseCapture { [self] bytes, total in
-            var entry = base
-            entry.requestBody = Self.clean(draft.requestBody ?? "")
-            entry.responseBody = Self.clean(String(decoding: bytes, as: UTF8.self), total: total)
-            self.append(entry)
-        }
-        let original = response.body
-        response.body = ResponseBody(contentLength: original.contentLength) { writer in
-            do {
-                try await original.write(CapturingWriter(parent: writer, capture: capture))
-            } catch {
-                capture.complete()
-                throw error
-            }
-            capture.complete()
-        }
-        return response
+        let (requestBody, responseBody) = draft.bodies
+        append(
+            RequestLogEntry(
+                requestID: requestID, account: account, atMillis: startedAtMillis, method: request.method.rawValue,
+                path: request.uri.path + query, status: status, latencyMs: latencyMs,
+                requestBody: Self.clean(requestBody ?? ""), responseBody: Self.clean(responseBody ?? "")))
     }
 
     /// Masks and truncates a body. Only what is kept is masked (plus the token crossing the cut, masked whole
     /// before the cut is made), so a large list response costs no more than a small one.
-    static func clean(_ text: String, total: Int? = nil) -> String {
-        let bytes = Array(text.utf8)
-        let total = total ?? bytes.count
-        guard bytes.count > maxBodyBytes || total > bytes.count else { return SecretMask.mask(text) }
-        var end = min(bytes.count, maxBodyBytes)
-        while end < bytes.count && end < maxBodyBytes + 4096 && SecretMask.isTokenByte(bytes[end]) { end += 1 }
+    static func clean(_ text: String) -> String {
+        let total = text.utf8.count
+        guard total > maxBodyBytes else { return SecretMask.mask(text) }
+        let bytes = Array(text.utf8.prefix(maxBodyBytes + 4096))
+        var end = maxBodyBytes
+        while end < bytes.count && SecretMask.isTokenByte(bytes[end]) { end += 1 }
         let masked = Array(SecretMask.mask(String(decoding: bytes[..<end], as: UTF8.self)).utf8)
         let kept = String(decoding: masked.prefix(maxBodyBytes), as: UTF8.self)
-        return kept + "\n… (\(total - min(end, maxBodyBytes)) more bytes not kept)"
+        return kept + "\n… (\(total - maxBodyBytes) more bytes not kept)"
     }
 }
 
-/// The part of a log entry only the API pipeline knows: the request body it collected. Created by
-/// `StripeMiddleware` for a logged request and carried in `AppRequestContext.requestLogDraft`.
+/// The parts of a log entry only the API pipeline knows: the request body it collected and the response body it
+/// rendered. Created by `StripeMiddleware` for a logged request and carried in `AppRequestContext.requestLogDraft`.
 package final class RequestLogDraft: Sendable {
-    private let body = Mutex<String?>(nil)
+    private let state = Mutex<(request: String?, response: String?)>((nil, nil))
 
     package init() {}
 
-    package var requestBody: String? { body.withLock { $0 } }
+    package var bodies: (request: String?, response: String?) { state.withLock { $0 } }
 
-    package func setRequestBody(_ text: String) { body.withLock { $0 = text } }
-}
+    package func setRequestBody(_ text: String) { state.withLock { $0.request = text } }
 
-/// Collects the first bytes of a response body as it is written, then hands them over once.
-private final class ResponseCapture: Sendable {
-    private struct State {
-        var bytes: [UInt8] = []
-        var total = 0
-        var done = false
-    }
-
-    private let state = Mutex(State())
-    private let onComplete: @Sendable ([UInt8], Int) -> Void
-    /// Room for the kept characters and a secret straddling the cut.
-    private static let limit = RequestLog.maxBodyBytes + 8192
-
-    init(onComplete: @escaping @Sendable ([UInt8], Int) -> Void) { self.onComplete = onComplete }
-
-    func append(_ buffer: ByteBuffer) {
-        state.withLock { s in
-            s.total += buffer.readableBytes
-            let room = Self.limit - s.bytes.count
-            if room > 0, let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) {
-                s.bytes += bytes
-            }
-        }
-    }
-
-    /// Hands the body over (once, however often it is called).
-    func complete() {
-        let captured: ([UInt8], Int)? = state.withLock { s in
-            guard !s.done else { return nil }
-            s.done = true
-            return (s.bytes, s.total)
-        }
-        if let (bytes, total) = captured { onComplete(bytes, total) }
-    }
-}
-
-/// Passes a response body through while `ResponseCapture` keeps a copy; the entry is logged as the body finishes,
-/// before the client has the whole response, so a client that reads the log right after a call finds it.
-private struct CapturingWriter: ResponseBodyWriter {
-    var parent: any ResponseBodyWriter
-    let capture: ResponseCapture
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        capture.append(buffer)
-        try await parent.write(buffer)
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        capture.complete()
-        try await parent.finish(trailingHeaders)
-    }
+    package func setResponseBody(_ text: String) { state.withLock { $0.response = text } }
 }

@@ -37,6 +37,9 @@ package struct Customer: StoredResource, JSONBodyRepresentable, Equatable {
         "custom_fields": nil, "default_payment_method": nil, "footer": nil, "rendering_options": nil,
     ]
 
+    package static let keepsRendered = true
+    package func apiBody() -> JSONValue { render() }
+
     package var columns: [String: IndexValue] {
         [
             "email": .text(email), "testClock": .text(testClock), "customerAccount": .text(customerAccount),
@@ -207,8 +210,8 @@ extension Customer {
     package static func validateEmail(_ email: String, param: String = "email") throws(StripeError) {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let ok =
-            parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
-            && !parts[1].hasSuffix(".") && !email.contains(where: \.isWhitespace)
+            parts.count == 2 && !parts[0].isEmpty && parts[1].utf8.contains(UInt8(ascii: ".")) && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace })
         if !ok {
             throw StripeError(
                 status: 400, code: "email_invalid", message: "Invalid email address: \(email)", param: param,

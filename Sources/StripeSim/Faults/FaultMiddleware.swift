@@ -28,7 +28,8 @@ package struct FaultMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         guard !faults.isEmpty, !FaultRegistry.isExempt(path),
-            let credentials = try? APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+            let credentials = try? (context.authentication
+                ?? Result { () throws(StripeError) in try APIKeyAuth.authenticate(authorization: request.headers[.authorization]) }).get()
         else { return try await next(request, context) }
         let method = request.method.rawValue
         var request = request

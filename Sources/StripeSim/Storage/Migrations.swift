@@ -132,6 +132,11 @@ enum Migrations {
                 t.column("paymentMethod", .text)
             }
         }
+        m.registerMigration("v6: customers keep their rendered API body") { db in
+            // Filled on every write (`StoredResource.keepsRendered`); rows from before stay NULL and are rendered
+            // when read.
+            try db.alter(table: "customer") { t in t.add(column: "rendered", .text) }
+        }
         return m
     }
 }

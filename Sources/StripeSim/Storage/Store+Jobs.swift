@@ -19,7 +19,7 @@ extension Store {
     package func schedule(
         _ kind: String, target: String, dueAtMillis: Int, testClock: String? = nil, payload: JSONValue = [:]
     ) throws {
-        try database.execute(
+        try database.executeCached(
             sql: "INSERT INTO job (account, kind, target, dueAt, testClock, payload) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [account, kind, target, dueAtMillis, testClock, payload.serialized(pretty: false)])
         signals.insert(.jobsScheduled)
@@ -28,20 +28,20 @@ extension Store {
     /// Removes pending jobs of `kinds` for `target` (e.g. a canceled payment's settlement).
     package func cancelJobs(target: String, kinds: [String]) throws {
         guard !kinds.isEmpty else { return }
-        try database.execute(
+        try database.executeCached(
             sql: "DELETE FROM job WHERE account = ? AND target = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))",
             arguments: StatementArguments([account, target] + kinds))
     }
 
     /// Pending jobs for `target`.
     package func jobs(target: String) throws -> [Job] {
-        try Row.fetchAll(db, sql: "SELECT * FROM job WHERE account = ? AND target = ? ORDER BY dueAt, seq", arguments: [account, target])
+        try Row.fetchAll(cached: db, sql: "SELECT * FROM job WHERE account = ? AND target = ? ORDER BY dueAt, seq", arguments: [account, target])
             .map(Job.init(row:))
     }
 
     /// Deletes a job once it ran (in the same transaction as its effects).
     package func finish(_ job: Job) throws {
-        try database.execute(sql: "DELETE FROM job WHERE seq = ?", arguments: [job.seq])
+        try database.executeCached(sql: "DELETE FROM job WHERE seq = ?", arguments: [job.seq])
     }
 }
 
@@ -62,7 +62,7 @@ extension AppDatabase {
     package func dueJobs(nowMillis: Int, limit: Int = 500) async throws -> [Job] {
         try await reader.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM job WHERE testClock IS NULL AND dueAt <= ? ORDER BY dueAt, seq LIMIT ?",
+                cached: db, sql: "SELECT * FROM job WHERE testClock IS NULL AND dueAt <= ? ORDER BY dueAt, seq LIMIT ?",
                 arguments: [nowMillis, limit]
             ).map(Job.init(row:))
         }
@@ -71,7 +71,7 @@ extension AppDatabase {
     /// The next wall-clock due time, if any.
     package func nextDueMillis() async throws -> Int? {
         try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT MIN(dueAt) FROM job WHERE testClock IS NULL")
+            try Int.fetchOne(cached: db, sql: "SELECT MIN(dueAt) FROM job WHERE testClock IS NULL")
         }
     }
 
@@ -79,7 +79,7 @@ extension AppDatabase {
     package func nextClockJob(_ clock: ClockRef, untilMillis: Int) async throws -> Job? {
         try await reader.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM job WHERE account = ? AND testClock = ? AND dueAt <= ? ORDER BY dueAt, seq LIMIT 1",
+                cached: db, sql: "SELECT * FROM job WHERE account = ? AND testClock = ? AND dueAt <= ? ORDER BY dueAt, seq LIMIT 1",
                 arguments: [clock.account, clock.id, untilMillis]
             ).map(Job.init(row:))
         }

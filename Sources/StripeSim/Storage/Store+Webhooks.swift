@@ -23,7 +23,7 @@ extension Store {
     /// The account's endpoints plus the forward target that would receive an event of `type` now.
     func receivingEndpoints(_ type: String) throws -> [WebhookEndpoint] {
         try String.fetchAll(
-            db,
+            cached: db,
             sql: """
                 SELECT body FROM webhookEndpoint
                 WHERE (account = ? OR forward = 1) AND status = 'enabled' AND deleted = 0 ORDER BY seq
@@ -34,7 +34,7 @@ extension Store {
 
     /// An endpoint by id in any account (the forward target lives outside every account).
     func webhookEndpoint(anyAccount id: String) throws -> WebhookEndpoint? {
-        try String.fetchOne(db, sql: "SELECT body FROM webhookEndpoint WHERE id = ?", arguments: [id])
+        try String.fetchOne(cached: db, sql: "SELECT body FROM webhookEndpoint WHERE id = ?", arguments: [id])
             .map { try Self.decodeBody(WebhookEndpoint.self, $0) }
     }
 
@@ -42,7 +42,7 @@ extension Store {
     /// in the endpoint's redelivery lane, so pending retries of the original neither block nor get canceled).
     package func queueRedelivery(of event: Event, to endpoint: WebhookEndpoint) throws -> WebhookDelivery {
         let seq =
-            try Int.fetchOne(db, sql: "SELECT seq FROM event WHERE id = ? AND account = ?", arguments: [event.id, account])
+            try Int.fetchOne(cached: db, sql: "SELECT seq FROM event WHERE id = ? AND account = ?", arguments: [event.id, account])
             ?? 0
         let delivery = WebhookDelivery(
             id: ids.make("whdel"), created: now, event: event.id, eventType: event.type, eventSeq: seq,
@@ -66,7 +66,7 @@ extension Store {
         // Counted: the endpoint got an original (non-redelivery) delivery of this event when it was written.
         let counted =
             try Int.fetchOne(
-                db,
+                cached: db,
                 sql: """
                     SELECT COUNT(*) FROM webhookDelivery
                     WHERE account = ? AND event = ? AND endpoint = ? AND lane = endpoint
@@ -74,7 +74,7 @@ extension Store {
                 arguments: [account, delivery.event, delivery.endpoint]) ?? 0
         let otherSuccesses =
             try Int.fetchOne(
-                db,
+                cached: db,
                 sql: """
                     SELECT COUNT(*) FROM webhookDelivery
                     WHERE account = ? AND event = ? AND endpoint = ? AND status = 'succeeded' AND id != ?

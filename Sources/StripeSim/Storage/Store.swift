@@ -11,10 +11,17 @@ package protocol StoredResource: Codable, Sendable {
     var created: Int { get }
     /// Filterable columns and their values.
     var columns: [String: IndexValue] { get }
+    /// Whether the table keeps the API body beside `body` (column `rendered`): a retrieve then answers with
+    /// the stored text, no decoding or rendering (`Store.rendered`).
+    static var keepsRendered: Bool { get }
+    /// The API body (what a retrieve answers), when `keepsRendered`.
+    func apiBody() -> JSONValue
 }
 
 extension StoredResource {
     package var columns: [String: IndexValue] { [:] }
+    package static var keepsRendered: Bool { false }
+    package func apiBody() -> JSONValue { .null }
 }
 
 /// A stored resource whose `body` is written and read as a `JSONValue` directly, skipping `Codable` (the
@@ -155,31 +162,66 @@ package final class Store {
 
     // MARK: Resources
 
-    package func insert<T: StoredResource>(_ value: T) throws {
-        let cols = value.columns.sorted { $0.key < $1.key }
-        let names = ["id", "account", "created", "body"] + cols.map(\.key)
+    /// Inserts a resource. For a resource that `keepsRendered`, also stores its API body (`rendered`, or
+    /// rendered now) and returns that text, so the response can reuse it.
+    @discardableResult
+    package func insert<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
+        var names = ["id", "account", "created", "body"]
         var args: [DatabaseValue] = [
             value.id.databaseValue, account.databaseValue, value.created.databaseValue, try encode(value).databaseValue,
         ]
-        args += cols.map(\.value.databaseValue)
-        let sql =
-            "INSERT INTO \(T.table) (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
-        try db.execute(sql: sql, arguments: StatementArguments(args))
+        let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
+        if let text {
+            names.append("rendered")
+            args.append(text.databaseValue)
+        }
+        for (name, column) in value.columns.sorted(by: { $0.key < $1.key }) {
+            names.append(name)
+            args.append(column.databaseValue)
+        }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        try db.executeCached(
+            sql: "INSERT INTO \(T.table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))",
+            arguments: StatementArguments(args))
+        return text
     }
 
-    package func update<T: StoredResource>(_ value: T) throws {
-        let cols = value.columns.sorted { $0.key < $1.key }
-        let sets = (["body"] + cols.map(\.key)).map { "\($0) = ?" }.joined(separator: ", ")
+    /// Updates a resource (and its `rendered` API body, as `insert`).
+    @discardableResult
+    package func update<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
+        var names = ["body"]
         var args: [DatabaseValue] = [try encode(value).databaseValue]
-        args += cols.map(\.value.databaseValue)
+        let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
+        if let text {
+            names.append("rendered")
+            args.append(text.databaseValue)
+        }
+        for (name, column) in value.columns.sorted(by: { $0.key < $1.key }) {
+            names.append(name)
+            args.append(column.databaseValue)
+        }
         args += [value.id.databaseValue, account.databaseValue]
-        try db.execute(sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?", arguments: StatementArguments(args))
+        let sets = names.map { "\($0) = ?" }.joined(separator: ", ")
+        try db.executeCached(sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?", arguments: StatementArguments(args))
+        return text
+    }
+
+    /// The stored API body of a resource that `keepsRendered`, as a retrieve answers it; `nil` if there is no
+    /// such object.
+    package func rendered<T: StoredResource>(_ type: T.Type, _ id: String) throws -> String? {
+        guard
+            let row = try Row.fetchOne(
+                cached: db, sql: "SELECT rendered, body FROM \(T.table) WHERE id = ? AND account = ?",
+                arguments: [id, account])
+        else { return nil }
+        if let text = row["rendered"] as String? { return text }
+        return try decode(T.self, row["body"]).apiBody().serialized()  // written before the column existed
     }
 
     package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
         guard
             let body = try String.fetchOne(
-                db, sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+                cached: db, sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
         else { return nil }
         return try decode(T.self, body)
     }
@@ -236,7 +278,7 @@ package final class Store {
         }
         let order = ascending ? "ASC" : "DESC"
         let bodies = try String.fetchAll(
-            db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
+            cached: db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
             arguments: StatementArguments(args + [(page.limit + 1).databaseValue]))
         var items = try bodies.prefix(page.limit).map { try decode(T.self, $0) }
         if ascending { items.reverse() }
@@ -247,19 +289,19 @@ package final class Store {
     package func all<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> [T] {
         let (sql, args) = whereClause(filters)
         return try String.fetchAll(
-            db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC", arguments: StatementArguments(args)
+            cached: db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC", arguments: StatementArguments(args)
         ).map { try decode(T.self, $0) }
     }
 
     package func count<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> Int {
         let (sql, args) = whereClause(filters)
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)", arguments: StatementArguments(args)) ?? 0
+        return try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)", arguments: StatementArguments(args)) ?? 0
     }
 
     private func cursorSeq<T: StoredResource>(_ type: T.Type, _ id: String, param: String) throws -> Int {
         guard
             let seq = try Int.fetchOne(
-                db, sql: "SELECT seq FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+                cached: db, sql: "SELECT seq FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
         else { throw StripeError.resourceMissing(T.objectName, id, param: param) }
         return seq
     }
@@ -269,7 +311,7 @@ package final class Store {
     package func idempotencyRecord(key: String, notBefore: Int) throws -> IdempotencyRecord? {
         guard
             let row = try Row.fetchOne(
-                db,
+                cached: db,
                 sql: "SELECT fingerprint, status, body, requestID, created FROM idempotencyKey WHERE account = ? AND key = ?",
                 arguments: [account, key])
         else { return nil }
@@ -279,7 +321,7 @@ package final class Store {
     }
 
     package func saveIdempotencyRecord(key: String, _ record: IdempotencyRecord) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT OR REPLACE INTO idempotencyKey (account, key, fingerprint, status, body, requestID, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -72,82 +72,94 @@ extension JSONValue {
 extension JSONValue {
     /// Stripe-style output: pretty-printed with two spaces, `id`/`object` first.
     package func serialized(pretty: Bool = true) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(1024)
         write(to: &out, indent: pretty ? 0 : -1)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-
+    /// The keys in Stripe's order: `id`, `object`, then the rest sorted (by UTF-8 bytes, which for the ASCII keys
+    /// of Stripe objects is the same order as `String`'s and cheaper to compute).
     private static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
-        var keys = o.keys.filter { $0 != "id" && $0 != "object" }.sorted()
+        var keys: [String] = []
+        keys.reserveCapacity(o.count)
+        for key in o.keys where key != "id" && key != "object" { keys.append(key) }
+        keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         if o["object"] != nil { keys.insert("object", at: 0) }
         if o["id"] != nil { keys.insert("id", at: 0) }
         return keys
     }
 
-    private func write(to out: inout String, indent: Int) {
+    /// Writes UTF-8 bytes (appending to a `String` cost twice as much on every response).
+    private func write(to out: inout [UInt8], indent: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: Self.append("null", &out)
+        case .bool(let b): Self.append(b ? "true" : "false", &out)
+        case .int(let i): Self.append(String(i), &out)
         case .double(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { out += String(Int(d)) } else { out += String(d) }
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { Self.append(String(Int(d)), &out) } else { Self.append(String(d), &out) }
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "["
+            if a.isEmpty { Self.append("[]", &out); return }
+            out.append(UInt8(ascii: "["))
             for (n, v) in a.enumerated() {
-                if n > 0 { out += "," }
-                if indent >= 0 { out += "\n"; Self.indent(indent + 2, &out) }
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                if indent >= 0 { Self.newline(indent + 2, &out) }
                 v.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
             }
-            if indent >= 0 { out += "\n"; Self.indent(indent, &out) }
-            out += "]"
+            if indent >= 0 { Self.newline(indent, &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out += "{}"; return }
-            out += "{"
+            if o.isEmpty { Self.append("{}", &out); return }
+            out.append(UInt8(ascii: "{"))
             for (n, k) in Self.orderedKeys(o).enumerated() {
-                if n > 0 { out += "," }
-                if indent >= 0 { out += "\n"; Self.indent(indent + 2, &out) }
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                if indent >= 0 { Self.newline(indent + 2, &out) }
                 Self.writeString(k, to: &out)
-                out += indent >= 0 ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if indent >= 0 { out.append(UInt8(ascii: " ")) }
                 o[k]!.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
             }
-            if indent >= 0 { out += "\n"; Self.indent(indent, &out) }
-            out += "}"
+            if indent >= 0 { Self.newline(indent, &out) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static let spaces = String(repeating: " ", count: 128)
-
-    private static func indent(_ n: Int, _ out: inout String) {
-        if n <= 128 { out += spaces.prefix(n) } else { out += String(repeating: " ", count: n) }
+    private static func append(_ s: String, _ out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        // Fast path: nothing to escape (the common case: ids, enums, names).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u"
-                let hex = String(scalar.value, radix: 16)
-                out += String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// A line break and `n` spaces.
+    private static func newline(_ n: Int, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n))
+    }
+
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            // Fast path: nothing to escape (the common case: ids, enums, names).
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            let hex = Array("0123456789abcdef".utf8)
+            for b in bytes {
+                switch b {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])  // \"
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])  // \\
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case ..<0x20:
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]])
+                default: out.append(b)  // UTF-8 sequences pass through whole
+                }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -19,17 +19,17 @@ struct CustomersController {
     static let searchFields: [String: Bool] = ["created": true, "email": false, "name": false, "phone": false]
 
     func addRoutes(to api: APIRoutes) {
-        api.post("/v1/customers", Customer.createSchema, create)
+        api.post("/v1/customers", Customer.createSchema, answering: create)
         api.get("/v1/customers/search", Search.schema, search)
-        api.get("/v1/customers/:id", [:], retrieve)
-        api.post("/v1/customers/:id", Customer.updateSchema, update)
+        api.get("/v1/customers/:id", [:], answering: retrieve)
+        api.post("/v1/customers/:id", Customer.updateSchema, answering: update)
         api.delete("/v1/customers/:id", [:], delete)
         api.get("/v1/customers", Self.listSchema, list)
     }
 
     // MARK: Handlers
 
-    @Sendable func create(_ req: APIRequest, _ store: Store) throws -> JSONValue {
+    @Sendable func create(_ req: APIRequest, _ store: Store) throws -> APIAnswer {
         var customer = Customer(id: store.ids.make("cus", length: 14), created: store.now, invoicePrefix: store.ids.token(8).uppercased())
         if let clockID = req.params.string("test_clock") {
             let clock = try store.get(TestClock.self, clockID, param: "test_clock")
@@ -46,27 +46,30 @@ struct CustomersController {
             store.eventClock = clockID
         }
         try customer.apply(req.params)
-        try store.insert(customer)
         let json = customer.render()
+        let body = try store.insert(customer, rendered: json)
         try store.emit("customer.created", json)
-        return json
+        return body.map(APIAnswer.rendered) ?? .json(json)
     }
 
-    @Sendable func retrieve(_ req: APIRequest, _ store: Store) throws -> JSONValue {
-        try store.get(Customer.self, req.path()).render()
+    /// Answers with the stored API body (a deleted customer's is its `deleted: true` stub).
+    @Sendable func retrieve(_ req: APIRequest, _ store: Store) throws -> APIAnswer {
+        guard let body = try store.rendered(Customer.self, req.path()) else {
+            throw StripeError.resourceMissing(Customer.objectName, req.path())
+        }
+        return .rendered(body)
     }
 
-    @Sendable func update(_ req: APIRequest, _ store: Store) throws -> JSONValue {
+    @Sendable func update(_ req: APIRequest, _ store: Store) throws -> APIAnswer {
         var customer = try store.get(Customer.self, req.path())
         if customer.deleted { throw StripeError.resourceMissing("customer", customer.id) }
         let before = customer.render()
         try customer.apply(req.params)
         let after = customer.render()
-        if after != before {
-            try store.update(customer)
-            try store.emit("customer.updated", after, previous: before)
-        }
-        return after
+        guard after != before else { return .json(after) }
+        let body = try store.update(customer, rendered: after)
+        try store.emit("customer.updated", after, previous: before)
+        return body.map(APIAnswer.rendered) ?? .json(after)
     }
 
     @Sendable func delete(_ req: APIRequest, _ store: Store) throws -> JSONValue {
