@@ -11,6 +11,10 @@ package struct AppDatabase: Sendable {
     /// run their cross-account queries.
     let writer: any DatabaseWriter
     var reader: any DatabaseReader { writer }
+    /// The one in-memory connection (nil with `--db`): reads on it need no transaction (see `read`).
+    private let memoryQueue: DatabaseQueue?
+    /// API writes, committed in groups (see `GroupCommit`).
+    private let groupCommit: GroupCommit
 
     /// Opens (and migrates) a database.
     /// - Parameter path: a file path for durable state, or `nil` for in-memory.
@@ -27,22 +31,27 @@ package struct AppDatabase: Sendable {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             writer = try DatabasePool(path: path, configuration: config)
+            memoryQueue = nil
         } else {
-            writer = try DatabaseQueue(configuration: config)
+            let queue = try DatabaseQueue(configuration: config)
+            writer = queue
+            memoryQueue = queue
         }
+        groupCommit = GroupCommit(writer: writer)
         try Migrations.migrator.migrate(writer)
     }
 
-    /// Runs `body` in one write transaction.
+    /// Runs `body` in one write transaction and returns once it has committed.
     ///
-    /// Synchronous on the calling task's thread: a simulator transaction takes microseconds (WAL with
-    /// `synchronous=NORMAL` does not fsync each commit), and hopping to GRDB's queue and back cost more than the
-    /// work itself under load. GRDB serialises writers, so concurrent requests still commit one at a time.
+    /// Concurrent writes are committed in groups (`GroupCommit`): each runs alone in its own savepoint, in
+    /// arrival order, and none is answered before the transaction holding it has committed. Runs on the calling
+    /// task when no other write is running (a simulator transaction takes microseconds: WAL with
+    /// `synchronous=NORMAL` does not fsync each commit).
     package func write<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
         async throws -> (T, Set<Signal>)
     {
-        try mapErrorsSync {
-            try writer.write { db in
+        try await mapErrors {
+            try await groupCommit.write { db in
                 let store = Store(db, context)
                 let value = try body(store)
                 return (value, store.signals)
@@ -59,7 +68,7 @@ package struct AppDatabase: Sendable {
         async throws -> T
     {
         try mapErrorsSync {
-            if let queue = writer as? DatabaseQueue {
+            if let queue = memoryQueue {
                 return try queue.unsafeRead { db in try body(Store(db, context)) }
             }
             return try writer.read { db in try body(Store(db, context)) }

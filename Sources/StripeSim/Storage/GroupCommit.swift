@@ -1,0 +1,147 @@
+import GRDB
+import Synchronization
+
+/// Group commit: write transactions that arrive while another is running wait, then run together in one SQLite
+/// transaction, each inside its own savepoint, and are answered once that transaction has committed.
+///
+/// A request's answer never goes out before its changes are durable (the commit returns first), so "a killed
+/// process loses nothing acknowledged" holds as with one transaction per request; what is shared is the cost of
+/// `BEGIN`/`COMMIT` and, with `--db`, of writing the WAL frames of pages the batch touched together (a
+/// customer table page, its indexes, the event table…) once instead of once per request.
+///
+/// - A unit that throws rolls back to its savepoint only: the others in the batch commit.
+/// - If the batch itself fails (a storage error, which may have ended SQLite's transaction), it is rolled back
+///   whole and every unit runs again alone, in its own transaction, so one failure answers only its request.
+/// - Units run in arrival order, one at a time, on one task: to each unit the batch looks exactly like a series
+///   of transactions.
+final class GroupCommit: Sendable {
+    /// One write transaction waiting for its turn.
+    private struct Unit: Sendable {
+        /// Runs the unit's work on `db` (inside a savepoint when `isolated`), keeping its outcome.
+        let perform: @Sendable (Database, _ isolated: Bool) throws -> Void
+        /// Answers the request: the kept outcome, or `error` when the transaction it ran in did not commit.
+        let finish: @Sendable (_ error: (any Error)?) -> Void
+    }
+
+    private struct State {
+        var pending: [Unit] = []
+        var draining = false
+        var transactions = 0
+    }
+
+    private let writer: any DatabaseWriter
+    private let state = Mutex(State())
+
+    init(writer: any DatabaseWriter) { self.writer = writer }
+
+    /// Units waiting for their batch (for tests).
+    var pendingCount: Int { state.withLock { $0.pending.count } }
+    /// Write transactions begun so far (for tests).
+    var transactions: Int { state.withLock { $0.transactions } }
+
+    /// Runs `work` in a write transaction (shared with the writes that queued beside it) and returns its
+    /// result once that transaction has committed.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = Outcome<T>()
+            let unit = Unit(
+                perform: { db, isolated in
+                    if isolated {
+                        outcome.result = Result {
+                            var value: T?
+                            try db.inSavepoint {
+                                value = try work(db)
+                                return .commit
+                            }
+                            return value!
+                        }
+                        // A storage error may have ended the whole transaction: the batch must not go on.
+                        if case .failure(let error) = outcome.result, error is DatabaseError { throw error }
+                    } else {
+                        outcome.result = Result { try work(db) }
+                        if case .failure(let error) = outcome.result { throw error }
+                    }
+                },
+                finish: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else {
+                        continuation.resume(with: outcome.result ?? .failure(CancellationError()))
+                    }
+                })
+            let startDrainer = state.withLock { state in
+                state.pending.append(unit)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDrainer { drain() }
+        }
+    }
+
+    /// Called by the request that found no drainer running, on its own task: it runs the batch holding its own
+    /// unit (with one request at a time, one transaction and no hop), then hands whatever queued meanwhile to a
+    /// task of its own, so the request is answered without waiting for later batches.
+    private func drain() {
+        run(nextBatch())
+        let more = state.withLock { state in
+            if state.pending.isEmpty { state.draining = false }
+            return !state.pending.isEmpty
+        }
+        if more { Task { self.drainAll() } }
+    }
+
+    /// Runs batches until none is waiting.
+    private func drainAll() {
+        while true {
+            let batch = nextBatch()
+            if batch.isEmpty { return }
+            run(batch)
+        }
+    }
+
+    /// The units waiting (in arrival order); when there are none, marks the drainer stopped.
+    private func nextBatch() -> [Unit] {
+        state.withLock { state in
+            if state.pending.isEmpty {
+                state.draining = false
+                return []
+            }
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+    }
+
+    private func run(_ batch: [Unit]) {
+        if batch.isEmpty { return }
+        if batch.count == 1 {
+            runAlone(batch[0])
+            return
+        }
+        do {
+            state.withLock { $0.transactions += 1 }
+            try writer.write { db in
+                for unit in batch { try unit.perform(db, true) }
+            }
+            for unit in batch { unit.finish(nil) }
+        } catch {
+            // Rolled back whole: each unit again in its own transaction.
+            for unit in batch { runAlone(unit) }
+        }
+    }
+
+    private func runAlone(_ unit: Unit) {
+        do {
+            state.withLock { $0.transactions += 1 }
+            try writer.write { db in try unit.perform(db, false) }
+            unit.finish(nil)
+        } catch {
+            unit.finish(error)
+        }
+    }
+}
+
+/// The result of one unit, written by the draining task and read when it answers (after the batch).
+private final class Outcome<T: Sendable>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
