@@ -57,6 +57,32 @@ import Testing
         }
     }
 
+    /// Lists and retrieves answer with each customer's stored API body: byte for byte what rendering the object
+    /// would give, whatever its text holds (line breaks, quotes, backslashes, non-ASCII), also inside a list.
+    @Test func storedBodiesAnswerExactlyAsRenderingWould() async throws {
+        try await TestApp().run { c in
+            let names = ["Line%0ABreak", "Quote+%22q%22+back%5Cslash", "Zo%C3%AB+%F0%9F%A6%8A", "Tab%09end"]
+            var created: [JSONValue] = []
+            for name in names {
+                let r = try await c.post("/v1/customers", "name=\(name)&metadata[k]=a%0Ab&address[line1]=%7B%7D")
+                #expect(r.status == 200)
+                let fetched = try await c.get("/v1/customers/\(r.id)")
+                #expect(fetched.text == r.text)
+                #expect(fetched.text == fetched.json.serialized())
+                created.insert(r.json, at: 0)
+            }
+            for query in ["", "?limit=2", "?limit=2&starting_after=\(created[1]["id"]?.stringValue ?? "")", "?email=none%40x.com"] {
+                let list = try await c.get("/v1/customers\(query)")
+                #expect(list.status == 200)
+                #expect(list.text == list.json.serialized(), "\(query)")
+            }
+            let all = try await c.get("/v1/customers")
+            #expect(all.text == Pagination.list(created, hasMore: false, url: "/v1/customers").serialized())
+            let expanded = try await c.get("/v1/customers?limit=1&expand[]=data.test_clock")
+            #expect(expanded["data.0.id"] == created[0]["id"])
+        }
+    }
+
     @Test func missingCustomerIsResourceMissing() async throws {
         try await TestApp().run { c in
             let r = try await c.get("/v1/customers/cus_nope")

@@ -41,8 +41,10 @@ import Testing
             #expect(fetched["name"] == "After" && fetched["metadata.k"] == "v")
             answers.append(id)
             answers.append(fetched.text)
+            answers.append(clock)
         }
         let id = answers.values[0]
+        let clock = answers.values[2]
         // As a database from before v6 would hold it.
         let database = try AppDatabase(path: path)
         try await database.writer.write { db in try db.execute(sql: "UPDATE customer SET rendered = NULL") }
@@ -50,6 +52,9 @@ import Testing
             let fetched = try await c.get("/v1/customers/\(id)")
             #expect(fetched.status == 200)
             #expect(fetched.text == answers.values[1])
+            let list = try await c.get("/v1/customers?test_clock=\(clock)")
+            #expect(list["data.0"] == JSONValue.parse(answers.values[1]))
+            #expect(list.text == list.json.serialized())
             let expanded = try await c.get("/v1/customers/\(id)?expand[]=test_clock")
             #expect(expanded["test_clock.object"] == "test_helpers.test_clock")
             let deleted = try await c.delete("/v1/customers/\(id)")

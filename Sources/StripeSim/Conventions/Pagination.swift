@@ -25,6 +25,33 @@ package enum Pagination {
         list(page.items.map(render), hasMore: page.hasMore, url: url)
     }
 
+    /// The same list around items already rendered (`Store.renderedPage`): byte for byte what `list(…)`
+    /// serialises to, each item indented to its depth, without parsing or rendering an item again.
+    package static func renderedList(_ page: Page<String>, url: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(page.items.reduce(128) { $0 + $1.utf8.count + $1.utf8.count / 8 })
+        out += Array("{\n  \"object\": \"list\",\n  \"data\": ".utf8)
+        if page.items.isEmpty {
+            out += Array("[]".utf8)
+        } else {
+            out.append(UInt8(ascii: "["))
+            for (n, item) in page.items.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out += Array("\n    ".utf8)
+                for byte in item.utf8 {
+                    out.append(byte)
+                    // A line break inside a JSON text is always layout (strings escape theirs).
+                    if byte == UInt8(ascii: "\n") { out += [0x20, 0x20, 0x20, 0x20] }
+                }
+            }
+            out += Array("\n  ]".utf8)
+        }
+        out += Array(",\n  \"has_more\": \(page.hasMore),\n  \"url\": ".utf8)
+        out += Array(JSONValue.string(url).serialized().utf8)
+        out += Array("\n}".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Offsets for search pages and v2 lists, as an opaque token.
     package static func token(offset: Int) -> String {
         Data("o:\(offset)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")

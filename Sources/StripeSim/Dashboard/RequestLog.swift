@@ -4,9 +4,9 @@ import Hummingbird
 import NIOCore
 import Synchronization
 
-/// One API request as the dashboard's request log shows it. Secrets are masked (`SecretMask`) before an entry is
-/// stored, so no key, client secret or signing secret is ever kept whole; headers (and so `Authorization`) are
-/// not kept at all.
+/// One API request as the dashboard's request log shows it. Secrets are masked (`SecretMask`) in everything the
+/// log hands out, so no key, client secret or signing secret is ever shown whole; headers (and so
+/// `Authorization`) are not kept at all.
 package struct RequestLogEntry: Sendable, Equatable {
     /// `req_…`, as returned in `Request-Id`.
     package var requestID: String
@@ -23,6 +23,19 @@ package struct RequestLogEntry: Sendable, Equatable {
     package var requestBody: String
     /// The response body as sent (masked, truncated).
     package var responseBody: String
+    /// Whether the bodies are masked yet: the log masks a short body when it is read, not on the request path
+    /// (`RequestLog.entries`); every entry the log hands out is masked.
+    package var bodiesMasked = true
+
+    /// This entry with its bodies masked.
+    var masked: RequestLogEntry {
+        guard !bodiesMasked else { return self }
+        var entry = self
+        entry.requestBody = SecretMask.mask(requestBody)
+        entry.responseBody = SecretMask.mask(responseBody)
+        entry.bodiesMasked = true
+        return entry
+    }
 }
 
 /// A bounded in-memory log of API requests per account: the last `capacity` requests of each of the
@@ -87,11 +100,11 @@ package final class RequestLog: Sendable {
 
     /// The account's logged requests, newest first.
     package func entries(account: String) -> [RequestLogEntry] {
-        state.withLock { $0.rings[account]?.newestFirst(capacity: capacity) ?? [] }
+        state.withLock { $0.rings[account]?.newestFirst(capacity: capacity) ?? [] }.map(\.masked)
     }
 
     package func entry(account: String, requestID: String) -> RequestLogEntry? {
-        state.withLock { $0.rings[account]?.entries.first { $0.requestID == requestID } }
+        state.withLock { $0.rings[account]?.entries.first { $0.requestID == requestID } }?.masked
     }
 
     package func count(account: String) -> Int {
@@ -114,11 +127,17 @@ package final class RequestLog: Sendable {
     ) {
         let query = request.uri.query.map { "?" + SecretMask.mask($0) } ?? ""
         let (requestBody, responseBody) = draft.bodies
+        let requestText = requestBody ?? ""
+        let responseText = responseBody ?? ""
+        // Short bodies are kept whole and masked when read; a long one is cut now (masked first, so that no
+        // secret is cut in half).
+        let cut = requestText.utf8.count > Self.maxBodyBytes || responseText.utf8.count > Self.maxBodyBytes
         append(
             RequestLogEntry(
                 requestID: requestID, account: account, atMillis: startedAtMillis, method: request.method.rawValue,
                 path: request.uri.path + query, status: status, latencyMs: latencyMs,
-                requestBody: Self.clean(requestBody ?? ""), responseBody: Self.clean(responseBody ?? "")))
+                requestBody: cut ? Self.clean(requestText) : requestText,
+                responseBody: cut ? Self.clean(responseText) : responseText, bodiesMasked: cut))
     }
 
     /// Masks and truncates a body. Only what is kept is masked (plus the token crossing the cut, masked whole

@@ -210,12 +210,12 @@ package final class Store {
     /// such object.
     package func rendered<T: StoredResource>(_ type: T.Type, _ id: String) throws -> String? {
         guard
-            let row = try Row.fetchOne(
-                cached: db, sql: "SELECT rendered, body FROM \(T.table) WHERE id = ? AND account = ?",
+            let text = try String.fetchOne(
+                cached: db, sql: "SELECT IFNULL(rendered, '') FROM \(T.table) WHERE id = ? AND account = ?",
                 arguments: [id, account])
         else { return nil }
-        if let text = row["rendered"] as String? { return text }
-        return try decode(T.self, row["body"]).apiBody().serialized()  // written before the column existed
+        if !text.isEmpty { return text }
+        return try find(T.self, id)?.apiBody().serialized()  // written before the column existed
     }
 
     package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
@@ -266,6 +266,26 @@ package final class Store {
     package func list<T: StoredResource>(_ type: T.Type, where filters: [Filter] = [], page: PageRequest) throws
         -> Page<T>
     {
+        let rows = try pageRows(T.self, column: "body", where: filters, page: page)
+        return Page(items: try rows.items.map { try decode(T.self, $0) }, hasMore: rows.hasMore)
+    }
+
+    /// A page of stored API bodies (a resource that `keepsRendered`), as `list` orders and cuts it.
+    package func renderedPage<T: StoredResource>(_ type: T.Type, where filters: [Filter] = [], page: PageRequest)
+        throws -> Page<String>
+    {
+        // `id` stands in for a body written before the column existed (rendered from its state below).
+        let rows = try pageRows(T.self, column: "IFNULL(rendered, id)", where: filters, page: page)
+        let items = try rows.items.map { text in
+            text.hasPrefix("{") ? text : try get(T.self, text).apiBody().serialized()
+        }
+        return Page(items: items, hasMore: rows.hasMore)
+    }
+
+    /// One column of a page's rows, newest first (`limit` + 1 fetched to know `has_more`).
+    private func pageRows<T: StoredResource>(
+        _ type: T.Type, column: String, where filters: [Filter], page: PageRequest
+    ) throws -> Page<String> {
         var (sql, args) = whereClause(filters)
         var ascending = false
         if let after = page.startingAfter {
@@ -277,12 +297,12 @@ package final class Store {
             ascending = true
         }
         let order = ascending ? "ASC" : "DESC"
-        let bodies = try String.fetchAll(
-            cached: db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
+        let texts = try String.fetchAll(
+            cached: db, sql: "SELECT \(column) FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
             arguments: StatementArguments(args + [(page.limit + 1).databaseValue]))
-        var items = try bodies.prefix(page.limit).map { try decode(T.self, $0) }
+        var items = Array(texts.prefix(page.limit))
         if ascending { items.reverse() }
-        return Page(items: items, hasMore: bodies.count > page.limit)
+        return Page(items: items, hasMore: texts.count > page.limit)
     }
 
     /// Every match, newest first (search scans this).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Makes Stripe-style ids (`cus_…`, `req_…`) and other random tokens.
@@ -28,13 +31,12 @@ package struct IDGenerator: Sendable {
     package static func seeded(_ seed: UInt64) -> IDGenerator { IDGenerator(.seeded, seed: seed) }
     package static func incrementing() -> IDGenerator { IDGenerator(.counter) }
 
-    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     private func nextRaw() -> UInt64 {
         switch state.kind {
         case .system:
-            var g = SystemRandomNumberGenerator()
-            return g.next()
+            return SystemEntropy.shared.next()
         case .seeded: return state.rng.withLock { $0.next() }
         case .counter: return UInt64(state.counter.withLock { c -> Int in c += 1; return c })
         }
@@ -49,14 +51,13 @@ package struct IDGenerator: Sendable {
         if state.kind == .seeded {
             return state.rng.withLock { g in Self.base62(length) { g.next() } }
         }
-        var g = SystemRandomNumberGenerator()
-        return Self.base62(length) { g.next() }
+        return Self.base62(length) { SystemEntropy.shared.next() }
     }
 
     /// `length` base62 characters, ten from each 64-bit draw (62^10 < 2^64), so a 24-character id costs three
-    /// draws (system randomness is a syscall each).
+    /// draws.
     private static func base62(_ length: Int, _ next: () -> UInt64) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(length)
         var value: UInt64 = 0
         var left = 0
@@ -69,11 +70,45 @@ package struct IDGenerator: Sendable {
             value /= 62
             left -= 1
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `prefix_` + 24 base62 characters (Stripe's customer ids are shorter: pass `length: 14`).
     package func make(_ prefix: String, length: Int = 24) -> String { prefix + "_" + token(length) }
+}
+
+/// The system CSPRNG, drawn 4 KiB at a time: one `getrandom` per 512 draws instead of one per draw (ids and
+/// request ids are made on every request). What it hands out is the system generator's output, unchanged.
+final class SystemEntropy: Sendable {
+    static let shared = SystemEntropy()
+    private static let size = 512
+    /// The kernel's CSPRNG, the same source `SystemRandomNumberGenerator` draws from, opened once.
+    private static let urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    private let pool = Mutex<(words: [UInt64], used: Int)>(([], 0))
+
+    func next() -> UInt64 {
+        pool.withLock { pool in
+            if pool.used == pool.words.count {
+                if pool.words.isEmpty { pool.words = Array(repeating: 0, count: Self.size) }
+                pool.words.withUnsafeMutableBytes { raw in
+                    var filled = 0
+                    while Self.urandom >= 0 && filled < raw.count {
+                        let n = read(Self.urandom, raw.baseAddress! + filled, raw.count - filled)
+                        if n <= 0 { break }
+                        filled += n
+                    }
+                    // Without /dev/urandom (or should a read fail), one draw at a time.
+                    var g = SystemRandomNumberGenerator()
+                    for i in stride(from: filled / 8 * 8, to: raw.count, by: 8) {
+                        raw.storeBytes(of: g.next(), toByteOffset: i, as: UInt64.self)
+                    }
+                }
+                pool.used = 0
+            }
+            defer { pool.used += 1 }
+            return pool.words[pool.used]
+        }
+    }
 }
 
 /// SplitMix64: tiny, fast, good enough for reproducible ids (not for secrets; `--seed` is a testing mode).

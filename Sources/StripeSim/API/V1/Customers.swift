@@ -24,7 +24,7 @@ struct CustomersController {
         api.get("/v1/customers/:id", [:], answering: retrieve)
         api.post("/v1/customers/:id", Customer.updateSchema, answering: update)
         api.delete("/v1/customers/:id", [:], delete)
-        api.get("/v1/customers", Self.listSchema, list)
+        api.get("/v1/customers", Self.listSchema, answering: list)
     }
 
     // MARK: Handlers
@@ -82,7 +82,7 @@ struct CustomersController {
         return Customer.deletedStub(customer.id)
     }
 
-    @Sendable func list(_ req: APIRequest, _ store: Store) throws -> JSONValue {
+    @Sendable func list(_ req: APIRequest, _ store: Store) throws -> APIAnswer {
         let p = req.params
         var filters: [Filter] = [.equals("deleted", .int(0))]
         if let email = p.string("email") { filters.append(.equals("email", .text(email))) }
@@ -92,8 +92,8 @@ struct CustomersController {
         } else {
             filters.append(.isNull("testClock"))
         }
-        let page = try store.list(Customer.self, where: filters, page: try Pagination.pageRequest(p))
-        return Pagination.list(page, url: "/v1/customers") { $0.render() }
+        let page = try store.renderedPage(Customer.self, where: filters, page: try Pagination.pageRequest(p))
+        return .rendered(Pagination.renderedList(page, url: "/v1/customers"))
     }
 
     @Sendable func search(_ req: APIRequest, _ store: Store) throws -> JSONValue {
