@@ -39,6 +39,19 @@ final class GroupCommit: Sendable {
     /// Write transactions begun so far (for tests).
     var transactions: Int { state.withLock { $0.transactions } }
 
+    /// For tests: writes submitted from now on queue without running, until `release()` runs them as one batch.
+    /// Returns false (and holds nothing) while writes are running.
+    func hold() -> Bool {
+        state.withLock { state in
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+    }
+
+    /// Ends `hold()`: what queued runs now, as under load.
+    func release() { Task { self.drainAll() } }
+
     /// Runs `work` in a write transaction (shared with the writes that queued beside it) and returns its
     /// result once that transaction has committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -166,44 +166,42 @@ package final class Store {
     /// rendered now) and returns that text, so the response can reuse it.
     @discardableResult
     package func insert<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
-        var names = ["id", "account", "created", "body"]
-        var args: [DatabaseValue] = [
-            value.id.databaseValue, account.databaseValue, value.created.databaseValue, try encode(value).databaseValue,
-        ]
-        let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
-        if let text {
-            names.append("rendered")
-            args.append(text.databaseValue)
-        }
-        for (name, column) in value.columns.sorted(by: { $0.key < $1.key }) {
-            names.append(name)
-            args.append(column.databaseValue)
-        }
-        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        let (names, values, text) = try writtenColumns(value, rendered: rendered)
+        let placeholders = Array(repeating: "?", count: names.count + 3).joined(separator: ", ")
         try db.executeCached(
-            sql: "INSERT INTO \(T.table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))",
-            arguments: StatementArguments(args))
+            sql: "INSERT INTO \(T.table) (id, account, created, \(names.joined(separator: ", "))) VALUES (\(placeholders))",
+            arguments: StatementArguments([value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values))
         return text
     }
 
     /// Updates a resource (and its `rendered` API body, as `insert`).
     @discardableResult
     package func update<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
+        let (names, values, text) = try writtenColumns(value, rendered: rendered)
+        let sets = names.map { "\($0) = ?" }.joined(separator: ", ")
+        try db.executeCached(
+            sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?",
+            arguments: StatementArguments(values + [value.id.databaseValue, account.databaseValue]))
+        return text
+    }
+
+    /// What a write stores besides the spine: `body`, `rendered` (when the resource `keepsRendered`) and the
+    /// filter columns, with the rendered text.
+    private func writtenColumns<T: StoredResource>(_ value: T, rendered: JSONValue?) throws
+        -> (names: [String], values: [DatabaseValue], rendered: String?)
+    {
         var names = ["body"]
-        var args: [DatabaseValue] = [try encode(value).databaseValue]
+        var values: [DatabaseValue] = [try encode(value).databaseValue]
         let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
         if let text {
             names.append("rendered")
-            args.append(text.databaseValue)
+            values.append(text.databaseValue)
         }
         for (name, column) in value.columns.sorted(by: { $0.key < $1.key }) {
             names.append(name)
-            args.append(column.databaseValue)
+            values.append(column.databaseValue)
         }
-        args += [value.id.databaseValue, account.databaseValue]
-        let sets = names.map { "\($0) = ?" }.joined(separator: ", ")
-        try db.executeCached(sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?", arguments: StatementArguments(args))
-        return text
+        return (names, values, text)
     }
 
     /// The stored API body of a resource that `keepsRendered`, as a retrieve answers it; `nil` if there is no
