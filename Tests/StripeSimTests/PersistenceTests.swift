@@ -26,6 +26,23 @@ import Testing
         try? FileManager.default.removeItem(at: dir)
     }
 
+    /// In memory is SQLite's memdb VFS (a flat commit rate as the store grows), one database per server: two
+    /// in one process share nothing.
+    @Test func eachInMemoryDatabaseIsItsOwnMemdb() async throws {
+        let first = try AppDatabase(path: nil)
+        let second = try AppDatabase(path: nil)
+        let files = try await [first, second].asyncMap { database in
+            try await database.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'") ?? ""
+            }
+        }
+        #expect(files.allSatisfy { $0.hasPrefix("/stripe-sim-") } && files[0] != files[1])
+        #expect(!FileManager.default.fileExists(atPath: files[0]))
+        try await first.writer.write { db in try db.execute(sql: "CREATE TABLE only_here (a)") }
+        let elsewhere = try await second.writer.read { db in try db.tableExists("only_here") }
+        #expect(!elsewhere)
+    }
+
     /// A customer keeps its API body beside its state (`rendered`, migration v6); every write refreshes it, and a
     /// row written before the column existed (NULL) is rendered from its state instead.
     @Test func storedAPIBodiesStayCurrentAndOldRowsStillRetrieve() async throws {
@@ -144,4 +161,12 @@ final class Collected: Sendable {
     private let storage = Mutex<[String]>([])
     func append(_ s: String) { storage.withLock { $0.append(s) } }
     var values: [String] { storage.withLock { $0 } }
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
 }

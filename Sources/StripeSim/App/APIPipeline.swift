@@ -54,10 +54,13 @@ package struct APIRoutes {
         _ handler: @escaping APIHandler
     ) { add(.get, path, schema, family, access) { .json(try handler($0, $1)) } }
 
+    /// A GET answering `APIAnswer`. With `cachedBy`, the route is a retrieve of that resource by the path's `id`
+    /// whose handler answers the stored API body (`Store.rendered`): a body in the `RenderedCache` is then sent
+    /// without entering the database, and a body read is kept there.
     package func get(
         _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
-        answering handler: @escaping APIAnswerHandler
-    ) { add(.get, path, schema, family, access, handler) }
+        cachedBy resource: (any StoredResource.Type)? = nil, answering handler: @escaping APIAnswerHandler
+    ) { add(.get, path, schema, family, access, handler, cachedTable: resource?.table) }
 
     package func post(
         _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
@@ -76,12 +79,13 @@ package struct APIRoutes {
 
     private func add(
         _ method: HTTPRequest.Method, _ path: String, _ schema: ParamSchema, _ family: APIFamily, _ access: Access,
-        _ handler: @escaping APIAnswerHandler
+        _ handler: @escaping APIAnswerHandler, cachedTable: String? = nil
     ) {
         var full = schema
         if family == .v1 { full["expand"] = .array(.string(max: 5000)) }
         let endpoint = Endpoint(
-            method: method, family: family, access: access, schema: full, writes: method != .get, handler: handler)
+            method: method, family: family, access: access, schema: full, writes: method != .get, handler: handler,
+            cachedTable: cachedTable)
         let pipeline = self.pipeline
         router.on(RouterPath(path), method: method) { request, context in
             try await pipeline.run(endpoint, request, context)
@@ -96,6 +100,8 @@ package struct Endpoint: Sendable {
     var schema: ParamSchema
     var writes: Bool
     var handler: APIAnswerHandler
+    /// The table of the resource a cached retrieve answers (`APIRoutes.get(cachedBy:)`).
+    var cachedTable: String?
 }
 
 /// The fixed request pipeline every API call goes through, in Stripe's order:
@@ -213,6 +219,17 @@ package struct APIPipeline: Sendable {
             requestID: context.requestID, apiVersion: version, idempotencyKey: storeContext.idempotencyKey,
             pathParameters: pathParameters)
         let expand = params.strings("expand") ?? []
+        // A cached retrieve: the stored body from memory when it is there (it is what the database holds).
+        var cached: (key: RenderedCache.Key, generation: Int)?
+        if let table = endpoint.cachedTable, expand.isEmpty {
+            let cache = deps.database.renderedCache
+            let key = RenderedCache.Key(table: table, account: credentials.account, id: api.path())
+            if let body = cache.lookup(key) {
+                context.requestLogDraft?.setResponseBody(body)
+                return Self.jsonResponse(status: 200, body: body, headers: headers)
+            }
+            cached = (key, cache.generation)
+        }
         let handler = endpoint.handler
         let expansions = self.expansions
         let family = endpoint.family
@@ -253,6 +270,7 @@ package struct APIPipeline: Sendable {
             (status, body) = (code, text)
         } else {
             (status, body) = try await deps.database.read(storeContext, render)
+            if let cached, status == 200 { deps.database.renderedCache.fill(cached.key, body, readAt: cached.generation) }
         }
         var headers = headers
         if record != nil { headers[.originalRequest] = context.requestID }

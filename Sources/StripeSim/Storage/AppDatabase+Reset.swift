@@ -7,11 +7,13 @@ extension AppDatabase {
     /// transaction. Other accounts and the `--forward-to` target are untouched. Returns the rows deleted per table
     /// (every table it looked at, zeros included).
     ///
-    /// The dashboard's "reset this account" action.
+    /// The dashboard's "reset this account" action. Runs in the group commit, so the `RenderedCache` forgets
+    /// the account in commit order with every other write.
     @discardableResult
     package func resetAccount(_ account: String) async throws -> [String: Int] {
-        try await mapErrors {
-            try await writer.write { db in
+        let cache = renderedCache
+        return try await mapErrors {
+            try await groupCommit.write({ db in
                 let tables = try String.fetchAll(
                     db,
                     sql: """
@@ -25,7 +27,7 @@ extension AppDatabase {
                     deleted[table] = db.changesCount
                 }
                 return deleted
-            }
+            }, afterCommit: { _ in cache.forget(account: account) })
         }
     }
 }

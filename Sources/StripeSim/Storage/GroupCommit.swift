@@ -53,8 +53,11 @@ final class GroupCommit: Sendable {
     func release() { Task { self.drainAll() } }
 
     /// Runs `work` in a write transaction (shared with the writes that queued beside it) and returns its
-    /// result once that transaction has committed.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// result once that transaction has committed. `afterCommit` sees the result first, right after the commit,
+    /// in commit order across all writes (before any later transaction begins).
+    func write<T: Sendable>(
+        _ work: @escaping @Sendable (Database) throws -> T, afterCommit: @escaping @Sendable (T) -> Void = { _ in }
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = Outcome<T>()
             let unit = Unit(
@@ -79,6 +82,7 @@ final class GroupCommit: Sendable {
                     if let error {
                         continuation.resume(throwing: error)
                     } else {
+                        if case .success(let value) = outcome.result { afterCommit(value) }
                         continuation.resume(with: outcome.result ?? .failure(CancellationError()))
                     }
                 })

@@ -122,6 +122,9 @@ package final class Store {
     let db: Database
     package let context: StoreContext
     package var signals: Set<Signal> = []
+    /// Stored API bodies this transaction wrote, in order: the group commit hands them to the `RenderedCache`
+    /// once the transaction has committed.
+    private(set) var renderedWrites: [(RenderedCache.Key, String)] = []
     /// When set, events are stamped with this time instead of `now`: the simulated time of a test clock whose
     /// customer's objects the request is changing.
     package var eventTime: Int?
@@ -196,6 +199,7 @@ package final class Store {
         if let text {
             names.append("rendered")
             values.append(text.databaseValue)
+            renderedWrites.append((RenderedCache.Key(table: T.table, account: account, id: value.id), text))
         }
         for (name, column) in value.columns.sorted(by: { $0.key < $1.key }) {
             names.append(name)

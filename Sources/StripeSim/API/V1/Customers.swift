@@ -21,7 +21,7 @@ struct CustomersController {
     func addRoutes(to api: APIRoutes) {
         api.post("/v1/customers", Customer.createSchema, answering: create)
         api.get("/v1/customers/search", Search.schema, search)
-        api.get("/v1/customers/:id", [:], answering: retrieve)
+        api.get("/v1/customers/:id", [:], cachedBy: Customer.self, answering: retrieve)
         api.post("/v1/customers/:id", Customer.updateSchema, answering: update)
         api.delete("/v1/customers/:id", [:], delete)
         api.get("/v1/customers", Self.listSchema, answering: list)

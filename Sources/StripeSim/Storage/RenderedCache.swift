@@ -1,0 +1,69 @@
+import Synchronization
+
+/// The most recently written or read stored API bodies (`rendered`, see `StoredResource.keepsRendered`), in
+/// memory, so a retrieve of a hot object answers without entering the database.
+///
+/// It never serves what the database no longer holds:
+/// - every write of such a body goes through `Store.insert`/`update`, and reaches the cache only from the
+///   group commit, after its transaction committed and before its request is answered, in commit order
+///   (`apply`); a rolled-back write never does;
+/// - a body read from the database is kept only if no write reached the cache since the read began
+///   (`generation` / `fill`), so a read that raced a write cannot put back the older body;
+/// - resetting an account empties it.
+///
+/// Bounded: past `capacity` bodies, an arbitrary one is dropped per insertion (a miss only costs a database
+/// read).
+final class RenderedCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var table: String
+        var account: String
+        var id: String
+    }
+
+    private struct State {
+        var bodies: [Key: String] = [:]
+        var generation = 0
+    }
+
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int = 10_000) { self.capacity = max(1, capacity) }
+
+    func lookup(_ key: Key) -> String? { state.withLock { $0.bodies[key] } }
+
+    /// Call before reading a body from the database; pass the value to `fill`.
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Keeps a body read from the database, unless a write reached the cache since `generation` was read.
+    func fill(_ key: Key, _ body: String, readAt generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            Self.insert(key, body, into: &state, capacity: capacity)
+        }
+    }
+
+    /// Committed writes, in commit order.
+    func apply(_ writes: [(Key, String)]) {
+        guard !writes.isEmpty else { return }
+        state.withLock { state in
+            state.generation &+= 1
+            for (key, body) in writes { Self.insert(key, body, into: &state, capacity: capacity) }
+        }
+    }
+
+    /// Forgets every body of `account` (its rows were deleted).
+    func forget(account: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.bodies = state.bodies.filter { $0.key.account != account }
+        }
+    }
+
+    var count: Int { state.withLock { $0.bodies.count } }
+
+    private static func insert(_ key: Key, _ body: String, into state: inout State, capacity: Int) {
+        if state.bodies[key] == nil, state.bodies.count >= capacity { state.bodies.remove(at: state.bodies.startIndex) }
+        state.bodies[key] = body
+    }
+}
