@@ -4,8 +4,9 @@
 #   Benchmarks/grow.sh                    # 100,000 customers, rate per 10,000
 #   N=300000 SEGMENT=20000 Benchmarks/grow.sh
 #   KEEP_DB=/var/tmp/grow.sqlite Benchmarks/grow.sh   # keep the file afterwards
+#   STORAGE=memory Benchmarks/grow.sh     # the same without --db (in-memory SQLite)
 #
-# Starts a release `stripe-sim serve --db FILE` on 127.0.0.1 and POSTs
+# Starts a release `stripe-sim serve --db FILE` (or, with STORAGE=memory, in memory) on 127.0.0.1 and POSTs
 # /v1/customers with wrk (-t1 -c10, Benchmarks/grow.lua) until N responses
 # came back, printing the rate of each SEGMENT. Bounded: wrk stops after
 # MAX_SECONDS (default 900) even if N was not reached. A few requests still
@@ -20,6 +21,9 @@ MAX_SECONDS="${MAX_SECONDS:-900}"
 KEY="${BENCH_KEY:-sk_test_bench}"
 WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/stripe-sim-grow.XXXXXX")"
 DB="${KEEP_DB:-$WORK/grow.sqlite}"
+STORAGE="${STORAGE:-db}"
+STORAGE_ARGS=(--db "$DB")
+[ "$STORAGE" = memory ] && STORAGE_ARGS=()
 PID=""
 
 cleanup() {
@@ -32,12 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-    echo "[grow] swift build -c release --product stripe-sim" >&2
-    swift build -c release --product stripe-sim >&2
-fi
-BIN="${STRIPE_SIM_BIN:-$(swift build -c release --show-bin-path)/stripe-sim}"
-[ -x "$BIN" ] || { echo "no executable at $BIN" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2
@@ -45,7 +44,7 @@ fi
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 URL="http://127.0.0.1:$PORT"
-"$BIN" serve --host 127.0.0.1 --port "$PORT" --db "$DB" > "$WORK/server.log" 2>&1 &
+"$BIN" serve --host 127.0.0.1 --port "$PORT" "${STORAGE_ARGS[@]}" > "$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 150); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -u "$KEY:" "$URL/v1/customers" || true)" != "000" ] && break
@@ -53,9 +52,9 @@ for _ in $(seq 1 150); do
     sleep 0.1
 done
 
-echo "### SQLite growth: POST /v1/customers, $N rows in segments of $SEGMENT"
+echo "### SQLite growth ($STORAGE): POST /v1/customers, $N rows in segments of $SEGMENT"
 echo
-echo "\`stripe-sim serve --db\`, release, \`wrk -t1 -c10\` on 127.0.0.1, $(nproc) cores, $(date -u +%Y-%m-%d)."
+echo "\`stripe-sim serve ${STORAGE_ARGS[*]:+--db}\`, release, \`wrk -t1 -c10\` on 127.0.0.1, $(nproc) cores, $(date -u +%Y-%m-%d)."
 echo
 echo "| rows | segment req/s | vs first segment | elapsed |"
 echo "| ---: | ---: | ---: | ---: |"
@@ -77,7 +76,11 @@ awk '
         if (d["non2xx"] > 0) bad = 1
     }
     END { exit done ? (bad ? 3 : 0) : 2 }' "$WORK/wrk.txt" && rc=0 || rc=$?
-echo "Database file and WAL: $(du -ch "$DB" "$DB-wal" 2>/dev/null | tail -n 1 | cut -f1)."
+if [ "$STORAGE" = memory ]; then
+    echo "Server RSS at the end: $(( $(ps -o rss= -p "$PID" | tr -d ' ') / 1024 )) MiB."
+else
+    echo "Database file and WAL: $(du -ch "$DB" "$DB-wal" 2>/dev/null | tail -n 1 | cut -f1)."
+fi
 case "$rc" in
     0) ;;
     2) echo "wrk stopped before $N rows (MAX_SECONDS=$MAX_SECONDS?):" >&2; tail -n 20 "$WORK/wrk.txt" >&2; exit 1 ;;

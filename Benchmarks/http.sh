@@ -47,12 +47,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- build and tools -------------------------------------------------------
-if [ -z "${SKIP_BUILD:-}" ]; then
-    log "swift build -c release --product stripe-sim"
-    swift build -c release --product stripe-sim >&2
-fi
-BIN="${STRIPE_SIM_BIN:-$(swift build -c release --show-bin-path)/stripe-sim}"
-[ -x "$BIN" ] || { echo "no executable at $BIN" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 
 if ! command -v wrk >/dev/null 2>&1; then
     log "installing wrk"

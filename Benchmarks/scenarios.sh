@@ -14,11 +14,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS="${RUNS:-20}"
-if [ -z "${SKIP_BUILD:-}" ]; then
-    swift build -c release --product stripe-sim >&2
-fi
-BIN="${STRIPE_SIM_BIN:-$(swift build -c release --show-bin-path)/stripe-sim}"
-[ -x "$BIN" ] || { echo "no stripe-sim binary at $BIN" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 
 measure() {  # $1 = label, rest = paths
     local label="$1"; shift
