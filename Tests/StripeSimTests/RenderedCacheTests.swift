@@ -29,11 +29,22 @@ import Testing
         #expect(cache.lookup(other) == "b")
     }
 
-    @Test func staysWithinItsCapacity() {
-        let cache = RenderedCache(capacity: 3)
-        cache.apply((0..<10).map { (RenderedCache.Key(table: "customer", account: "a", id: "cus_\($0)"), "\($0)") })
-        #expect(cache.count == 3)
-        #expect(cache.lookup(RenderedCache.Key(table: "customer", account: "a", id: "cus_9")) == "9")
+    @Test func staysWithinItsCapacityAndKeepsWhatIsUsed() {
+        func k(_ id: String) -> RenderedCache.Key { RenderedCache.Key(table: "customer", account: "a", id: id) }
+        let cache = RenderedCache(capacity: 4)
+        cache.apply((0..<10).map { (k("cus_\($0)"), "\($0)") })
+        #expect(cache.count <= 4)
+        #expect(cache.lookup(k("cus_9")) == "9" && cache.lookup(k("cus_0")) == nil)
+
+        let used = RenderedCache(capacity: 4)
+        used.apply([(k("a"), "a"), (k("b"), "b")])  // the young half fills: a and b become the old half
+        #expect(used.lookup(k("a")) == "a")  // used: back to the young half
+        used.apply([(k("c"), "c")])  // young {a, c} fills: b, unused, is dropped
+        #expect(used.lookup(k("b")) == nil)
+        #expect(used.lookup(k("a")) == "a" && used.lookup(k("c")) == "c")
+        #expect(used.count <= 4)
+        used.apply([(k("c"), "c2")])
+        #expect(used.lookup(k("c")) == "c2")
     }
 
     /// Through the API: a retrieve answers from the cache what the database holds after every kind of write,

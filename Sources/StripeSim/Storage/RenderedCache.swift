@@ -11,8 +11,10 @@ import Synchronization
 ///   (`generation` / `fill`), so a read that raced a write cannot put back the older body;
 /// - resetting an account empties it.
 ///
-/// Bounded: past `capacity` bodies, an arbitrary one is dropped per insertion (a miss only costs a database
-/// read).
+/// Bounded, in two generations: bodies go to `young`; when it holds half the capacity it becomes `old` (the
+/// previous `old` is dropped) and a new `young` starts, so at most `capacity` bodies are kept and the ones in
+/// use keep moving up (a lookup that finds a body in `old` puts it back in `young`). A miss only costs a
+/// database read.
 final class RenderedCache: Sendable {
     struct Key: Hashable, Sendable {
         var table: String
@@ -21,7 +23,8 @@ final class RenderedCache: Sendable {
     }
 
     private struct State {
-        var bodies: [Key: String] = [:]
+        var young: [Key: String] = [:]
+        var old: [Key: String] = [:]
         var generation = 0
     }
 
@@ -30,7 +33,14 @@ final class RenderedCache: Sendable {
 
     init(capacity: Int = 10_000) { self.capacity = max(1, capacity) }
 
-    func lookup(_ key: Key) -> String? { state.withLock { $0.bodies[key] } }
+    func lookup(_ key: Key) -> String? {
+        state.withLock { state in
+            if let body = state.young[key] { return body }
+            guard let body = state.old.removeValue(forKey: key) else { return nil }
+            Self.insert(key, body, into: &state, capacity: capacity)
+            return body
+        }
+    }
 
     /// Call before reading a body from the database; pass the value to `fill`.
     var generation: Int { state.withLock { $0.generation } }
@@ -56,14 +66,20 @@ final class RenderedCache: Sendable {
     func forget(account: String) {
         state.withLock { state in
             state.generation &+= 1
-            state.bodies = state.bodies.filter { $0.key.account != account }
+            state.young = state.young.filter { $0.key.account != account }
+            state.old = state.old.filter { $0.key.account != account }
         }
     }
 
-    var count: Int { state.withLock { $0.bodies.count } }
+    var count: Int { state.withLock { $0.young.count + $0.old.count } }
 
     private static func insert(_ key: Key, _ body: String, into state: inout State, capacity: Int) {
-        if state.bodies[key] == nil, state.bodies.count >= capacity { state.bodies.remove(at: state.bodies.startIndex) }
-        state.bodies[key] = body
+        state.old[key] = nil  // never two versions of one body
+        state.young[key] = body
+        if state.young.count >= max(1, capacity / 2) {
+            state.old = state.young
+            state.young = [:]
+            state.young.reserveCapacity(max(1, capacity / 2))
+        }
     }
 }
