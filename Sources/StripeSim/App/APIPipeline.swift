@@ -115,8 +115,7 @@ package struct APIPipeline: Sendable {
     package func run(_ endpoint: Endpoint, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         let requestID = context.requestID
         let family = endpoint.family
-        let credentials = try (context.authentication
-            ?? Result { () throws(StripeError) in try APIKeyAuth.authenticate(authorization: request.headers[.authorization]) }).get()
+        let credentials = try context.credentials(request)
         if credentials.kind == .publishable && (endpoint.access == .secret || family == .v2) {
             throw APIKeyAuth.secretKeyRequired()
         }

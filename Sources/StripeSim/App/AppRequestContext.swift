@@ -15,6 +15,13 @@ package struct AppRequestContext: RequestContext {
     /// The connection the request came on: a fault rule's `drop` effect closes it without answering.
     package var channel: any Channel
 
+    /// The request's credentials: those `StripeMiddleware` authenticated, or the `Authorization` header's now
+    /// (a router built without the middleware).
+    package func credentials(_ request: Request) throws(StripeError) -> Credentials {
+        if let authentication { return try authentication.get() }
+        return try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+    }
+
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel

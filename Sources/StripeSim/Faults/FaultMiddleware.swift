@@ -28,8 +28,7 @@ package struct FaultMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         guard !faults.isEmpty, !FaultRegistry.isExempt(path),
-            let credentials = try? (context.authentication
-                ?? Result { () throws(StripeError) in try APIKeyAuth.authenticate(authorization: request.headers[.authorization]) }).get()
+            let credentials = try? context.credentials(request)
         else { return try await next(request, context) }
         let method = request.method.rawValue
         var request = request
