@@ -157,11 +157,16 @@ package final class RequestLog: Sendable {
 /// The parts of a log entry only the API pipeline knows: the request body it collected and the response body it
 /// rendered. Created by `StripeMiddleware` for a logged request and carried in `AppRequestContext.requestLogDraft`.
 package final class RequestLogDraft: Sendable {
-    private let state = Mutex<(request: String?, response: String?)>((nil, nil))
+    private struct Bodies {
+        var request: String?
+        var response: String?
+    }
+
+    private let state = Mutex(Bodies())
 
     package init() {}
 
-    package var bodies: (request: String?, response: String?) { state.withLock { $0 } }
+    package var bodies: (request: String?, response: String?) { state.withLock { ($0.request, $0.response) } }
 
     package func setRequestBody(_ text: String) { state.withLock { $0.request = text } }
 

@@ -77,14 +77,20 @@ package struct IDGenerator: Sendable {
     package func make(_ prefix: String, length: Int = 24) -> String { prefix + "_" + token(length) }
 }
 
-/// The system CSPRNG, drawn 4 KiB at a time: one `getrandom` per 512 draws instead of one per draw (ids and
-/// request ids are made on every request). What it hands out is the system generator's output, unchanged.
+/// The system CSPRNG, drawn 4 KiB at a time: one read of `/dev/urandom` per 512 draws instead of a `getrandom`
+/// call per draw (ids and request ids are made on every request). What it hands out is the kernel generator's
+/// output, unchanged.
 final class SystemEntropy: Sendable {
     static let shared = SystemEntropy()
     private static let size = 512
     /// The kernel's CSPRNG, the same source `SystemRandomNumberGenerator` draws from, opened once.
     private static let urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-    private let pool = Mutex<(words: [UInt64], used: Int)>(([], 0))
+    private struct Pool {
+        var words: [UInt64] = []
+        var used = 0
+    }
+
+    private let pool = Mutex(Pool())
 
     func next() -> UInt64 {
         pool.withLock { pool in

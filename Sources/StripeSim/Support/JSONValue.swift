@@ -78,8 +78,8 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The keys in Stripe's order: `id`, `object`, then the rest sorted (by UTF-8 bytes, which for the ASCII keys
-    /// of Stripe objects is the same order as `String`'s and cheaper to compute).
+    /// The keys in Stripe's order: `id`, `object`, then the rest sorted by their UTF-8 bytes (code point order:
+    /// for ASCII keys, Stripe's own, the same as `String`'s; deterministic for any metadata key; cheaper).
     private static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
         var keys: [String] = []
         keys.reserveCapacity(o.count)
