@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import pathlib
+import shutil
 import re
 import secrets
 import socket
@@ -133,6 +134,7 @@ def host_url(sim_url):
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 class API:

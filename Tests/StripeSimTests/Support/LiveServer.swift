@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @testable import StripeSim
@@ -76,8 +77,26 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// A new folder under the system's temporary directory, removed when the test process exits (whether or not the
+/// test that made it removed it, or passed).
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("stripe-sim-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    TemporaryDirectories.shared.add(url)
     return url
+}
+
+/// The folders `temporaryDirectory()` made, removed at exit.
+final class TemporaryDirectories: Sendable {
+    static let shared: TemporaryDirectories = {
+        atexit { TemporaryDirectories.shared.removeAll() }
+        return TemporaryDirectories()
+    }()
+    private let paths = Mutex<[URL]>([])
+
+    func add(_ url: URL) { paths.withLock { $0.append(url) } }
+
+    func removeAll() {
+        for url in paths.withLock({ $0 }) { try? FileManager.default.removeItem(at: url) }
+    }
 }
