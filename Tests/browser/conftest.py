@@ -15,9 +15,9 @@ import http.server
 import json
 import os
 import pathlib
-import shutil
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
