@@ -3,10 +3,12 @@ import Synchronization
 /// The most recently written or read stored API bodies (`rendered`, see `StoredResource.keepsRendered`), in
 /// memory, so a retrieve of a hot object answers without entering the database.
 ///
-/// It never serves what the database no longer holds:
+/// It follows the database:
 /// - every write of such a body goes through `Store.insert`/`update`, and reaches the cache only from the
 ///   group commit, after its transaction committed and before its request is answered, in commit order
-///   (`apply`); a rolled-back write never does;
+///   (`apply`); a rolled-back write never does. So the writer, and anyone who heard of the write from it, reads
+///   the new body; only between the commit and `apply` (microseconds, on the committing task) can another
+///   client still get the body from just before;
 /// - a body read from the database is kept only if no write reached the cache since the read began
 ///   (`generation` / `fill`), so a read that raced a write cannot put back the older body;
 /// - resetting an account empties it.
