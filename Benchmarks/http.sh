@@ -113,6 +113,25 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
+collect_ids() {  # BASE_URL COUNT FILE: the ids of the newest COUNT customers, one per line
+    python3 - "$1" "$2" "$3" "$KEY" <<'PY'
+import base64, json, sys, urllib.request
+base, count, path, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+auth = "Basic " + base64.b64encode((key + ":").encode()).decode()
+ids, after = [], None
+while len(ids) < count:
+    url = base + "/v1/customers?limit=100" + (f"&starting_after={after}" if after else "")
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": auth})) as r:
+        page = json.load(r)
+    ids += [c["id"] for c in page["data"]]
+    if not page["has_more"]:
+        break
+    after = ids[-1]
+open(path, "w").write("\n".join(ids[:count]) + "\n")
+print(len(ids[:count]))
+PY
+}
+
 create_customer() {  # BASE_URL -> id
     curl -sf --max-time 5 "$1/v1/customers" -u "$KEY:" \
         -d email=bench-target@example.com -d name="Bench Target" -d "metadata[role]=target" |
@@ -188,6 +207,12 @@ for storage in memory sqlite; do
     ROWS=$LAST_REQUESTS
     ceiling_run
     run_wrk "\`GET /v1/customers/{id}\`" "$storage" sim get.lua "$SIM_URL/v1/customers/$CUS"
+    ceiling_run
+    # The same over many customers: most miss the in-memory cache of recent bodies and read SQLite.
+    IDS_FILE="$WORK/ids-$storage.txt"
+    N_IDS=$(collect_ids "$SIM_URL" 50000 "$IDS_FILE")
+    export BENCH_IDS="$IDS_FILE"
+    run_wrk "\`GET /v1/customers/{id}\`, random of $N_IDS" "$storage" sim get_many.lua "$SIM_URL"
     ceiling_run
     run_wrk "\`GET /v1/customers?limit=10\`" "$storage" sim get.lua "$SIM_URL/v1/customers?limit=10"
     ceiling_run
