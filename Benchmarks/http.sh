@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP throughput of stripe-sim against its own ceiling, on 127.0.0.1 only.
 #
-#   Benchmarks/http.sh                 # builds release, ~3 minutes of load
+#   Benchmarks/http.sh                 # builds release (Benchmarks/release.sh), ~4 minutes of load
 #   DURATION=5s Benchmarks/http.sh     # shorter runs
 #   STRIPE_SIM_BIN=path/to/stripe-sim SKIP_BUILD=1 Benchmarks/http.sh
 #
