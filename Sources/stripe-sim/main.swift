@@ -9,9 +9,11 @@ import StripeSim
 struct StripeSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-sim",
-        abstract: "An offline, stateful simulator of the Stripe API (customers, Accounts v2, Financial Connections, ACH).",
+        abstract:
+            "An offline, stateful simulator of the Stripe API (customers, Accounts v2, Financial Connections, ACH).",
         subcommands: [Serve.self, Run.self, Replay.self, RecordToScenario.self, Ceiling.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 struct Serve: AsyncParsableCommand {
@@ -33,39 +35,53 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     @Option(
-        help: "A folder (or .json file) of bank fixtures adding to or overriding the built-in ones; repeatable. Env: STRIPE_SIM_FIXTURES (colon-separated).")
+        help:
+            "A folder (or .json file) of bank fixtures adding to or overriding the built-in ones; repeatable. Env: STRIPE_SIM_FIXTURES (colon-separated)."
+    )
     var fixtures: [String] = []
 
     @Option(
-        help: "How long an ACH debit off any test clock stays processing: 0, 500ms, 2s, 1m. Default 2s. Env: STRIPE_SIM_ACH_SETTLEMENT_DELAY.")
+        help:
+            "How long an ACH debit off any test clock stays processing: 0, 500ms, 2s, 1m. Default 2s. Env: STRIPE_SIM_ACH_SETTLEMENT_DELAY."
+    )
     var achSettlementDelay: String?
 
     @Option(
         help: ArgumentHelp(
             "Also deliver every event of every account to this URL, signed, like `stripe listen --forward-to`. Env: STRIPE_SIM_FORWARD_TO.",
-            valueName: "url"))
+            valueName: "url"
+        )
+    )
     var forwardTo: String?
 
     @Option(
         help: ArgumentHelp(
             "Secret that forwarded deliveries are signed with. Default: generated and printed at start. Env: STRIPE_SIM_FORWARD_SECRET.",
-            valueName: "whsec_..."))
+            valueName: "whsec_..."
+        )
+    )
     var forwardSecret: String?
 
     @Option(
         help: ArgumentHelp(
             "Comma-separated event types to forward; `*` is a wildcard (customer.*). Default: every event. Env: STRIPE_SIM_FORWARD_EVENTS.",
-            valueName: "type,type"))
+            valueName: "type,type"
+        )
+    )
     var forwardEvents: String?
 
     @Option(
         help: ArgumentHelp(
             "Waits between automatic attempts of a failed webhook delivery (ms, s, m, h; `none`: no retries). Default 1s,2s,4s,8s,16s. Env: STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE.",
-            valueName: "1s,2s,4s"))
+            valueName: "1s,2s,4s"
+        )
+    )
     var webhookRetrySchedule: String?
 
     @Option(
-        help: "Append every request and response to FILE as JSON lines, secrets masked (for `replay` and `record-to-scenario`). Env: STRIPE_SIM_RECORD.")
+        help:
+            "Append every request and response to FILE as JSON lines, secrets masked (for `replay` and `record-to-scenario`). Env: STRIPE_SIM_RECORD."
+    )
     var record: String?
 
     func validate() throws {
@@ -89,7 +105,8 @@ struct Serve: AsyncParsableCommand {
         }
         if let webhookRetrySchedule, RetrySchedule.parse(webhookRetrySchedule) == nil {
             throw ValidationError(
-                "--webhook-retry-schedule must be comma-separated durations such as 1s,2s,4s (ms, s, m, h; at most 7 days each) or none.")
+                "--webhook-retry-schedule must be comma-separated durations such as 1s,2s,4s (ms, s, m, h; at most 7 days each) or none."
+            )
         }
     }
 
@@ -131,7 +148,9 @@ struct Serve: AsyncParsableCommand {
         if let events = (forwardEvents ?? env["STRIPE_SIM_FORWARD_EVENTS"]).map(Self.list), !events.isEmpty {
             config.forwardEvents = events
         }
-        if let schedule = (webhookRetrySchedule ?? env["STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE"]).flatMap(RetrySchedule.parse) {
+        if let schedule = (webhookRetrySchedule ?? env["STRIPE_SIM_WEBHOOK_RETRY_SCHEDULE"]).flatMap(
+            RetrySchedule.parse
+        ) {
             config.webhookRetrySchedule = schedule
         }
         return config
@@ -143,15 +162,20 @@ struct Serve: AsyncParsableCommand {
         let app = try await buildApplication(config, deps)
         let url = "http://\(config.host):\(config.port)"
         var banner = "stripe-sim listening on \(url)\n"
-        banner += "storage: \(config.databasePath.map { "SQLite file \($0) (WAL)" } ?? "in memory (state is lost on exit; --db FILE keeps it)")\n"
+        banner +=
+            "storage: \(config.databasePath.map { "SQLite file \($0) (WAL)" } ?? "in memory (state is lost on exit; --db FILE keeps it)")\n"
         if let seed = config.seed { banner += "seed: \(seed) (deterministic ids, clock starts 2026-01-01T00:00:00Z)\n" }
         if let forwardTo = config.forwardTo, let secret = config.forwardSecret {
             banner += "forwarding \(config.forwardEvents.joined(separator: ",")) events to \(forwardTo)\n"
             banner += "Ready! Your webhook signing secret is \(secret)\n"
         }
-        banner += "webhook retries: \(config.webhookRetrySchedule) (\(config.webhookRetrySchedule.maxAttempts) attempts)\n"
-        if let record = config.recordPath { banner += "recording every request and response to \(record) (secrets masked)\n" }
-        banner += "point an SDK at it: stripe.StripeClient(\"sk_test_123\", base_addresses={\"api\": \"\(url)\"})  ·  curl \(url)/v1/customers -u sk_test_123:\n"
+        banner +=
+            "webhook retries: \(config.webhookRetrySchedule) (\(config.webhookRetrySchedule.maxAttempts) attempts)\n"
+        if let record = config.recordPath {
+            banner += "recording every request and response to \(record) (secrets masked)\n"
+        }
+        banner +=
+            "point an SDK at it: stripe.StripeClient(\"sk_test_123\", base_addresses={\"api\": \"\(url)\"})  ·  curl \(url)/v1/customers -u sk_test_123:\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await app.runService()
     }
@@ -165,7 +189,8 @@ struct Run: AsyncParsableCommand {
             Each scenario runs against a fresh in-memory simulator with seeded ids and a fixed clock, so a run \
             gives byte-identical responses every time; independent scenarios run in parallel. Exits 1 when a \
             scenario fails (or none matched). See the README, section Scenarios.
-            """)
+            """
+    )
 
     @Argument(help: "Scenario files, or directories searched for *.yaml and *.yml.")
     var paths: [String]
@@ -174,7 +199,9 @@ struct Run: AsyncParsableCommand {
     var target: String?
 
     @Option(
-        help: "With --target: the API key to use in place of each scenario's own key (e.g. a real test-mode key). Without it each run's keys get a fresh suffix: an isolated account per run.")
+        help:
+            "With --target: the API key to use in place of each scenario's own key (e.g. a real test-mode key). Without it each run's keys get a fresh suffix: an isolated account per run."
+    )
     var key: String?
 
     @Option(help: "Write a JUnit XML report to FILE.")
@@ -192,7 +219,9 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if key != nil, target == nil { throw ValidationError("--key only applies with --target.") }
-        if let target, URL(string: target)?.scheme == nil { throw ValidationError("--target takes a base URL such as http://127.0.0.1:12111.") }
+        if let target, URL(string: target)?.scheme == nil {
+            throw ValidationError("--target takes a base URL such as http://127.0.0.1:12111.")
+        }
     }
 
     func run() async throws {
@@ -215,7 +244,10 @@ struct Run: AsyncParsableCommand {
         print(ScenarioReport.text(ordered, seconds: seconds, color: color), terminator: "")
         if let junit {
             let url = URL(fileURLWithPath: junit)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try JUnit.xml(ordered).write(to: url, atomically: true, encoding: .utf8)
         }
         if ordered.contains(where: { !$0.passed }) { throw ExitCode(1) }
@@ -229,7 +261,8 @@ struct Replay: AsyncParsableCommand {
         discussion: """
             Ids are matched by order of first appearance and timestamps compare as <time>, so only real \
             differences show. Exits 1 when a response differs.
-            """)
+            """
+    )
 
     @Argument(help: "A recording written by `serve --record FILE`.")
     var file: String
@@ -264,7 +297,8 @@ struct Replay: AsyncParsableCommand {
 struct RecordToScenario: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record-to-scenario",
-        abstract: "Turn a --record file into a scenario (captures for ids, expectations on status and key fields).")
+        abstract: "Turn a --record file into a scenario (captures for ids, expectations on status and key fields)."
+    )
 
     @Argument(help: "A recording written by `serve --record FILE`.")
     var file: String
@@ -278,7 +312,11 @@ struct RecordToScenario: AsyncParsableCommand {
     func run() async throws {
         let recording = try RecordedExchange.load(file)
         let title = name ?? "Recorded: " + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let yaml = try ScenarioWriter.yaml(from: recording, name: title, source: URL(fileURLWithPath: file).lastPathComponent)
+        let yaml = try ScenarioWriter.yaml(
+            from: recording,
+            name: title,
+            source: URL(fileURLWithPath: file).lastPathComponent
+        )
         if let output {
             try yaml.write(toFile: output, atomically: true, encoding: .utf8)
             FileHandle.standardError.write(Data("wrote \(output) (\(recording.count) steps)\n".utf8))
@@ -291,7 +329,9 @@ struct RecordToScenario: AsyncParsableCommand {
 /// A bare Hummingbird route with a fixed JSON body: the benchmark's ceiling on this machine (hidden).
 struct Ceiling: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve GET / with a fixed small JSON body (benchmark ceiling).", shouldDisplay: false)
+        abstract: "Serve GET / with a fixed small JSON body (benchmark ceiling).",
+        shouldDisplay: false
+    )
 
     @Option var host = "127.0.0.1"
     @Option var port = 12112
@@ -300,12 +340,18 @@ struct Ceiling: AsyncParsableCommand {
         let router = Router()
         router.get("/") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"id": "cus_ceiling", "object": "customer"}"#)))
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"id": "cus_ceiling", "object": "customer"}"#))
+            )
         }
         var logger = Logger(label: "ceiling")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port)),
+            logger: logger
+        )
         try await app.runService()
     }
 }

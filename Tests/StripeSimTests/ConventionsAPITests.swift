@@ -77,7 +77,10 @@ import Testing
         try await TestApp().run { c in
             let r = try await c.get("/v1/nope")
             #expect(r.status == 404)
-            #expect(r["error.message"] == "Unrecognized request URL (GET: /v1/nope). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.")
+            #expect(
+                r["error.message"]
+                    == "Unrecognized request URL (GET: /v1/nope). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+            )
             #expect(r.headers[.requestID]?.hasPrefix("req_") == true)
             let wrongMethod = try await c.send(.put, "/v1/customers")
             #expect(wrongMethod.status == 404)

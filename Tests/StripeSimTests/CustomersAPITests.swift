@@ -9,14 +9,19 @@ import Testing
         try await TestApp().run { c in
             let r = try await c.post(
                 "/v1/customers",
-                "email=jenny.rosen%40example.com&name=Jenny+Rosen&metadata[order_id]=6735&address[city]=Paris&preferred_locales[]=fr")
+                "email=jenny.rosen%40example.com&name=Jenny+Rosen&metadata[order_id]=6735&address[city]=Paris&preferred_locales[]=fr"
+            )
             #expect(r.status == 200)
             #expect(r.id.hasPrefix("cus_"))
             #expect(r["object"] == "customer")
             #expect(r["email"] == "jenny.rosen@example.com")
             #expect(r["name"] == "Jenny Rosen")
             #expect(r["metadata"] == ["order_id": "6735"])
-            #expect(r["address"] == ["city": "Paris", "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil])
+            #expect(
+                r["address"] == [
+                    "city": "Paris", "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil,
+                ]
+            )
             #expect(r["preferred_locales"] == ["fr"])
             #expect(r["livemode"] == false)
             #expect(r["balance"] == 0)
@@ -71,7 +76,9 @@ import Testing
                 #expect(fetched.text == fetched.json.serialized())
                 created.insert(r.json, at: 0)
             }
-            for query in ["", "?limit=2", "?limit=2&starting_after=\(created[1]["id"]?.stringValue ?? "")", "?email=none%40x.com"] {
+            for query in [
+                "", "?limit=2", "?limit=2&starting_after=\(created[1]["id"]?.stringValue ?? "")", "?email=none%40x.com",
+            ] {
                 let list = try await c.get("/v1/customers\(query)")
                 #expect(list.status == 200)
                 #expect(list.text == list.json.serialized(), "\(query)")
@@ -125,7 +132,10 @@ import Testing
         ("limit=0", "This value must be greater than or equal to 1."),
         ("limit=101", "This value must be less than or equal to 100."),
         ("limit=x", "Invalid integer: x"),
-        ("starting_after=cus_a&ending_before=cus_b", "Received both starting_after and ending_before parameters. Please pass in only one."),
+        (
+            "starting_after=cus_a&ending_before=cus_b",
+            "Received both starting_after and ending_before parameters. Please pass in only one."
+        ),
         ("starting_after=cus_missing", "No such customer: 'cus_missing'"),
         ("created[foo]=1", "Received unknown parameter: created[foo]"),
         ("bogus=1", "Received unknown parameter: bogus"),
@@ -141,7 +151,8 @@ import Testing
     @Test func searchQueryLanguage() async throws {
         let app = try TestApp()
         try await app.run { c in
-            let a = try await c.post("/v1/customers", "email=jenny%40example.com&name=Jenny+Rosen&metadata[tier]=gold").id
+            let a = try await c.post("/v1/customers", "email=jenny%40example.com&name=Jenny+Rosen&metadata[tier]=gold")
+                .id
             app.clock.advance(by: 100)
             let b = try await c.post("/v1/customers", "email=sam%40example.com&name=Sam+Jones&metadata[tier]=silver").id
             func ids(_ q: String) async throws -> [String] {
@@ -172,7 +183,9 @@ import Testing
     @Test(arguments: ["asdf", "foo:'bar'", "email>3", "name~'ab'", "a:'1' AND b:'2' OR c:'3'", ""])
     func badSearchQueriesAre400(_ q: String) async throws {
         try await TestApp().run { c in
-            let r = try await c.get("/v1/customers/search?query=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            let r = try await c.get(
+                "/v1/customers/search?query=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+            )
             #expect(r.status == 400)
             #expect(r["error.type"] == "invalid_request_error")
         }
@@ -199,7 +212,11 @@ import Testing
             #expect(bad.status == 400)
             #expect(bad["error.message"] == "This property cannot be expanded (email).")
             let listBad = try await c.get("/v1/customers?expand[]=test_clock")
-            #expect(listBad["error.message"]?.stringValue?.contains("You may want to try expanding 'data.test_clock' instead.") == true)
+            #expect(
+                listBad["error.message"]?.stringValue?.contains(
+                    "You may want to try expanding 'data.test_clock' instead."
+                ) == true
+            )
             let deep = try await c.get("/v1/customers/\(cus.id)?expand[]=a.b.c.d.e")
             #expect(deep["error.code"] == "property_expansion_max_depth")
         }
@@ -250,8 +267,17 @@ import Testing
         let bare = Customer(id: "cus_2", created: 1, invoicePrefix: "X")
         #expect(try Customer(jsonBody: bare.jsonBody) == bare)
         let e = Event(
-            id: "evt_1", created: 2, type: "customer.updated", object: ["id": "cus_1"], previousAttributes: ["name": nil],
-            requestID: "req_1", idempotencyKey: "k", apiVersion: "2026-06-24.dahlia", pendingWebhooks: 2, testClock: "clock_1")
+            id: "evt_1",
+            created: 2,
+            type: "customer.updated",
+            object: ["id": "cus_1"],
+            previousAttributes: ["name": nil],
+            requestID: "req_1",
+            idempotencyKey: "k",
+            apiVersion: "2026-06-24.dahlia",
+            pendingWebhooks: 2,
+            testClock: "clock_1"
+        )
         #expect(try Event(jsonBody: e.jsonBody) == e)
         #expect(throws: StripeError.self) { try Customer(jsonBody: ["id": "cus_x"]) }
     }

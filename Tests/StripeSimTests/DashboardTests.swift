@@ -46,22 +46,31 @@ private let mandate =
 
 /// The seed flow through the API: a customer on a test clock, a session completed by the helper, a debit from the
 /// linked account (processing until the clock passes T+4 business days). Returns the ids.
-private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
+private func seed(
+    _ c: Client,
+    name: String = "Jenny Rosen"
+) async throws -> (
     clock: String, customer: String, session: String, fcAccount: String, paymentIntent: String
 ) {
     let clock = try await c.post("/v1/test_helpers/test_clocks", "frozen_time=1767618000&name=Seed").id
-    let customer = try await c.post("/v1/customers", form([("name", name), ("email", "jenny@example.com"), ("test_clock", clock)])).id
+    let customer = try await c.post(
+        "/v1/customers",
+        form([("name", name), ("email", "jenny@example.com"), ("test_clock", clock)])
+    ).id
     let session = try await c.post(
         "/v1/financial_connections/sessions",
         "account_holder[type]=customer&account_holder[customer]=\(customer)&permissions[]=payment_method&permissions[]=balances"
     ).id
     let completed = try await c.post(
-        "/v1/test_helpers/financial_connections/sessions/\(session)/complete", "accounts[]=checking-success")
+        "/v1/test_helpers/financial_connections/sessions/\(session)/complete",
+        "accounts[]=checking-success"
+    )
     let fcAccount = try #require(completed["accounts.data.0.id"]?.stringValue)
     let pi = try await c.post(
         "/v1/payment_intents",
         "amount=2000&currency=usd&customer=\(customer)&payment_method_types[]=us_bank_account&payment_method_data[type]=us_bank_account&payment_method_data[us_bank_account][financial_connections_account]=\(fcAccount)&payment_method_data[billing_details][name]=Jenny&confirm=true&"
-            + mandate)
+            + mandate
+    )
     #expect(pi["status"] == "processing", "\(pi.text)")
     return (clock, customer, session, fcAccount, pi.id)
 }
@@ -139,7 +148,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
         try await TestApp(settlementDelayMillis: 60_000).run { c in
             _ = try await c.post("/v1/webhook_endpoints", "url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&enabled_events[]=*")
             let ids = try await seed(c)
-            let v2 = try await c.postJSON("/v2/core/accounts", #"{"display_name": "Acme v2", "configuration": {"customer": {}}}"#).id
+            let v2 = try await c.postJSON(
+                "/v2/core/accounts",
+                #"{"display_name": "Acme v2", "configuration": {"customer": {}}}"#
+            ).id
             let browser = try await Browser.signIn(c)
             let pages: [(String, [String])] = [
                 ("/", [ids.paymentIntent, "payment_intent.processing", "Fault rules", "reset-form"]),
@@ -148,17 +160,26 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 ("/dashboard/fc_sessions", [ids.session, "succeeded", ids.customer]),
                 ("/dashboard/fc_accounts", [ids.fcAccount, "••", ids.session]),
                 ("/dashboard/payment_intents", [ids.paymentIntent, "$20.00 USD", "data-status=\"processing\""]),
-                ("/dashboard/events", ["payment_intent.processing", "customer.created", "<details><summary>JSON</summary>"]),
+                (
+                    "/dashboard/events",
+                    ["payment_intent.processing", "customer.created", "<details><summary>JSON</summary>"]
+                ),
                 ("/dashboard/webhook_deliveries", ["payment_intent.processing", "http://127.0.0.1:9/hook"]),
                 ("/dashboard/test_clocks", [ids.clock, "Seed", "advance-form-\(ids.clock)"]),
                 ("/dashboard/requests", ["/v1/payment_intents", "/v1/customers", "<code>POST</code>"]),
                 ("/dashboard/fault_rules", ["/v1/test_helpers/fault_rules", "fault-rule-form", "No fault rules"]),
-                ("/dashboard/objects/\(ids.customer)", [ids.session, ids.fcAccount, ids.paymentIntent, "customer.created"]),
+                (
+                    "/dashboard/objects/\(ids.customer)",
+                    [ids.session, ids.fcAccount, ids.paymentIntent, "customer.created"]
+                ),
                 ("/dashboard/objects/\(ids.session)", [ids.fcAccount, ids.customer]),
                 ("/dashboard/objects/\(ids.fcAccount)", [ids.session, ids.customer, "pm_"]),
                 (
                     "/dashboard/objects/\(ids.paymentIntent)",
-                    ["data-testid=\"timeline\"", "py_", "mandate_", "charge.pending", "data-testid=\"object-deliveries\""]
+                    [
+                        "data-testid=\"timeline\"", "py_", "mandate_", "charge.pending",
+                        "data-testid=\"object-deliveries\"",
+                    ]
                 ),
                 ("/dashboard/objects/\(ids.clock)", [ids.customer, ids.paymentIntent, "advance-form-\(ids.clock)"]),
                 ("/dashboard/objects/\(v2)", ["Acme v2"]),
@@ -173,7 +194,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 #expect(!reply.text.contains("<script"), "\(path) has no scripts")
             }
             // An event's page: its JSON, its deliveries, a redeliver form.
-            let eventID = try #require(try await c.get("/v1/events?type=payment_intent.processing")["data.0.id"]?.stringValue)
+            let eventID = try #require(
+                try await c.get("/v1/events?type=payment_intent.processing")["data.0.id"]?.stringValue
+            )
             let event = try await browser.get("/dashboard/objects/\(eventID)")
             #expect(event.text.contains("redeliver-form") && event.text.contains("http://127.0.0.1:9/hook"))
             // A missing object: a 404 page.
@@ -184,7 +207,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
     @Test func theTimelineFollowsThePaymentsStatusChanges() async throws {
         try await TestApp(settlementDelayMillis: 60_000).run { c in
             let ids = try await seed(c)
-            _ = try await c.post("/v1/test_helpers/test_clocks/\(ids.clock)/advance", "frozen_time=\(1_767_618_000 + 5 * 86_400)")
+            _ = try await c.post(
+                "/v1/test_helpers/test_clocks/\(ids.clock)/advance",
+                "frozen_time=\(1_767_618_000 + 5 * 86_400)"
+            )
             _ = try await c.poll("/v1/test_helpers/test_clocks/\(ids.clock)", "status", "ready")
             let html = try await Browser.signIn(c).get("/dashboard/objects/\(ids.paymentIntent)").text
             let start = try #require(html.range(of: "data-testid=\"timeline\"")).lowerBound
@@ -228,7 +254,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let hostile = "<script>alert(1)</script>"
             let attribute = "\"><img src=x onerror=alert(2)>"
             let cus = try await c.post(
-                "/v1/customers", form([("name", hostile), ("email", "x@example.com"), ("metadata[note]", attribute)])).id
+                "/v1/customers",
+                form([("name", hostile), ("email", "x@example.com"), ("metadata[note]", attribute)])
+            ).id
             let browser = try await Browser.signIn(c)
             let paths = [
                 "/", "/dashboard/customers", "/dashboard/objects/\(cus)", "/dashboard/events", "/dashboard/requests",
@@ -241,8 +269,12 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 #expect(!html.contains("<img"), "\(path)")
                 #expect(!html.contains("onerror=alert(2)>"), "\(path)")
             }
-            #expect(try await browser.get("/dashboard/customers").text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
-            #expect(try await browser.get("/dashboard/customers?q=%3Cscript%3E").text.contains("value=\"&lt;script&gt;\""))
+            #expect(
+                try await browser.get("/dashboard/customers").text.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            )
+            #expect(
+                try await browser.get("/dashboard/customers?q=%3Cscript%3E").text.contains("value=\"&lt;script&gt;\"")
+            )
             // A request id in the log is linked only if it is one.
             let requestPage = try await browser.get("/dashboard/requests/" + Dashboard.encode(hostile))
             #expect(requestPage.status == 404 && !requestPage.text.contains("<script"))
@@ -271,16 +303,26 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
     @Test func theRequestLogMasksSecretsAndNeverKeepsKeys() async throws {
         let app = try TestApp()
         try await app.run { c in
-            let endpoint = try await c.post("/v1/webhook_endpoints", "url=https%3A%2F%2Fexample.com%2Fh&enabled_events[]=*")
+            let endpoint = try await c.post(
+                "/v1/webhook_endpoints",
+                "url=https%3A%2F%2Fexample.com%2Fh&enabled_events[]=*"
+            )
             let whsec = try #require(endpoint["secret"]?.stringValue)
             let cus = try await c.post("/v1/customers", "description=sk_test_leakedkey1234567890&name=Key+Holder").id
             let session = try await c.post(
                 "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=balances")
+                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=balances"
+            )
             let clientSecret = try #require(session["client_secret"]?.stringValue)
             let pk = c.with(key: "pk_test_alice")
-            #expect(try await pk.get("/v1/financial_connections/sessions/\(session.id)?client_secret=\(clientSecret)").status == 200)
-            let pi = try await c.post("/v1/payment_intents", "amount=100&currency=usd&payment_method_types[]=us_bank_account")
+            #expect(
+                try await pk.get("/v1/financial_connections/sessions/\(session.id)?client_secret=\(clientSecret)")
+                    .status == 200
+            )
+            let pi = try await c.post(
+                "/v1/payment_intents",
+                "amount=100&currency=usd&payment_method_types[]=us_bank_account"
+            )
             let piSecret = try #require(pi["client_secret"]?.stringValue)
 
             let account = try APIKeyAuth.credentials(forKey: "sk_test_alice").account
@@ -290,7 +332,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             #expect(entries.first?.status == 200)
             #expect(entries.first?.requestID == pi.headers[.requestID])
             let all = entries.map { "\($0.path)\n\($0.requestBody)\n\($0.responseBody)" }.joined(separator: "\n")
-            for secret in [whsec, clientSecret, piSecret, "sk_test_leakedkey1234567890", "sk_test_alice", "pk_test_alice"] {
+            for secret in [
+                whsec, clientSecret, piSecret, "sk_test_leakedkey1234567890", "sk_test_alice", "pk_test_alice",
+            ] {
                 #expect(!all.contains(secret), "the log keeps \(secret)")
             }
             #expect(all.contains("whsec_****"))
@@ -299,9 +343,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             #expect(all.contains("sk_test_****7890"))
 
             let browser = try await Browser.signIn(c)
-            let pages = ["/dashboard/requests"] + entries.map { "/dashboard/requests/\($0.requestID)" } + [
-                "/dashboard/objects/\(session.id)", "/dashboard/objects/\(pi.id)", "/dashboard/events",
-            ]
+            let pages =
+                ["/dashboard/requests"] + entries.map { "/dashboard/requests/\($0.requestID)" } + [
+                    "/dashboard/objects/\(session.id)", "/dashboard/objects/\(pi.id)", "/dashboard/events",
+                ]
             for path in pages {
                 let html = try await browser.get(path).text
                 for secret in [whsec, clientSecret, piSecret, "sk_test_leakedkey1234567890"] {
@@ -318,8 +363,16 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
         let log = RequestLog(capacity: 3, maxAccounts: 2)
         func entry(_ account: String, _ n: Int) -> RequestLogEntry {
             RequestLogEntry(
-                requestID: "req_\(n)", account: account, atMillis: n, method: "GET", path: "/v1/x", status: 200,
-                latencyMs: 1, requestBody: "", responseBody: "")
+                requestID: "req_\(n)",
+                account: account,
+                atMillis: n,
+                method: "GET",
+                path: "/v1/x",
+                status: 200,
+                latencyMs: 1,
+                requestBody: "",
+                responseBody: ""
+            )
         }
         for n in 1...5 { log.append(entry("acct_a", n)) }
         #expect(log.entries(account: "acct_a").map(\.requestID) == ["req_5", "req_4", "req_3"])
@@ -351,7 +404,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             #expect(try await browser.get("/dashboard/objects/\(alice)").status == 404)
             #expect(!(try await browser.get("/dashboard/requests").text.contains("Alice")))
             #expect(!(try await browser.get("/dashboard/events").text.contains(alice)))
-            let aliceLog = app.deps.requestLog.entries(account: try APIKeyAuth.credentials(forKey: "sk_test_alice").account)
+            let aliceLog = app.deps.requestLog.entries(
+                account: try APIKeyAuth.credentials(forKey: "sk_test_alice").account
+            )
             #expect(try await browser.get("/dashboard/requests/\(aliceLog[0].requestID)").status == 404)
         }
     }
@@ -372,8 +427,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 let reply = try await browser.post("/dashboard/reset", pairs)
                 #expect(reply.status == 403, "\(why)")
             }
-            for path in ["/dashboard/logout", "/dashboard/test_clocks/clock_x/advance", "/dashboard/events/evt_x/redeliver",
-                         "/dashboard/fc_sessions/fcsess_x/complete"] {
+            for path in [
+                "/dashboard/logout", "/dashboard/test_clocks/clock_x/advance", "/dashboard/events/evt_x/redeliver",
+                "/dashboard/fc_sessions/fcsess_x/complete",
+            ] {
                 #expect(try await alice.post(path, [("csrf", "forged")]).status == 403, "\(path)")
             }
             #expect(try await c.get("/v1/customers/\(cus)")["name"] == "Kept")
@@ -387,14 +444,16 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let cus = try await c.post("/v1/customers", "name=Jenny").id
             let session = try await c.post(
                 "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method").id
+                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method"
+            ).id
             let browser = try await Browser.signIn(c)
             let page = try await browser.get("/dashboard/objects/\(session)")
             #expect(page.text.contains("complete-form") && page.text.contains("fcinst_"))
             let csrf = try await browser.csrf("/dashboard/objects/\(session)")
             let reply = try await browser.post(
                 "/dashboard/fc_sessions/\(session)/complete",
-                [("csrf", csrf), ("institution", ""), ("outcome", "success"), ("accounts", "")])
+                [("csrf", csrf), ("institution", ""), ("outcome", "success"), ("accounts", "")]
+            )
             #expect(reply.status == 303, "\(reply.text)")
             #expect(reply.headers[.location] == "/dashboard/objects/\(session)?done=completed")
             let done = try await c.get("/v1/financial_connections/sessions/\(session)")
@@ -411,11 +470,17 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             // A chosen outcome and an unknown account.
             let other = try await c.post(
                 "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method").id
+                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method"
+            ).id
             let bad = try await browser.post(
-                "/dashboard/fc_sessions/\(other)/complete", [("csrf", csrf), ("accounts", "no-such-account")])
+                "/dashboard/fc_sessions/\(other)/complete",
+                [("csrf", csrf), ("accounts", "no-such-account")]
+            )
             #expect(bad.status == 400)
-            _ = try await browser.post("/dashboard/fc_sessions/\(other)/complete", [("csrf", csrf), ("outcome", "cancelled")])
+            _ = try await browser.post(
+                "/dashboard/fc_sessions/\(other)/complete",
+                [("csrf", csrf), ("outcome", "cancelled")]
+            )
             #expect(try await c.get("/v1/financial_connections/sessions/\(other)")["status"] == "cancelled")
         }
     }
@@ -427,22 +492,33 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let csrf = try await browser.csrf("/dashboard/test_clocks")
             let reply = try await browser.post(
                 "/dashboard/test_clocks/\(ids.clock)/advance",
-                [("csrf", csrf), ("advance_by", "432000"), ("frozen_time", "2026-01-06T00:00"), ("return_to", "/dashboard/test_clocks")])
+                [
+                    ("csrf", csrf), ("advance_by", "432000"), ("frozen_time", "2026-01-06T00:00"),
+                    ("return_to", "/dashboard/test_clocks"),
+                ]
+            )
             #expect(reply.status == 303, "\(reply.text)")
             #expect(reply.headers[.location] == "/dashboard/test_clocks?done=advancing")
             _ = try await c.poll("/v1/test_helpers/test_clocks/\(ids.clock)", "status", "ready")
-            #expect(try await c.get("/v1/test_helpers/test_clocks/\(ids.clock)")["frozen_time"] == .int(1_767_618_000 + 432_000))
+            #expect(
+                try await c.get("/v1/test_helpers/test_clocks/\(ids.clock)")["frozen_time"]
+                    == .int(1_767_618_000 + 432_000)
+            )
             #expect(try await c.get("/v1/payment_intents/\(ids.paymentIntent)")["status"] == "succeeded")
             let page = try await browser.get("/dashboard/payment_intents")
             #expect(page.text.contains("data-status=\"succeeded\""))
             // To a date-time (UTC), as the field sends it; not backwards.
             let to = try await browser.post(
-                "/dashboard/test_clocks/\(ids.clock)/advance", [("csrf", csrf), ("frozen_time", "2026-01-20T12:00")])
+                "/dashboard/test_clocks/\(ids.clock)/advance",
+                [("csrf", csrf), ("frozen_time", "2026-01-20T12:00")]
+            )
             #expect(to.status == 303)
             _ = try await c.poll("/v1/test_helpers/test_clocks/\(ids.clock)", "status", "ready")
             #expect(try await c.get("/v1/test_helpers/test_clocks/\(ids.clock)")["frozen_time"] == .int(1_768_910_400))
             let back = try await browser.post(
-                "/dashboard/test_clocks/\(ids.clock)/advance", [("csrf", csrf), ("frozen_time", "2026-01-01T00:00")])
+                "/dashboard/test_clocks/\(ids.clock)/advance",
+                [("csrf", csrf), ("frozen_time", "2026-01-01T00:00")]
+            )
             #expect(back.status == 400 && back.text.contains("must be after"))
         }
     }
@@ -450,7 +526,10 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
     @Test func redeliverAnEventFromTheDashboard() async throws {
         try await WebhookReceiver.run { receiver in
             try await TestApp().run { c in
-                let endpoint = try await c.post("/v1/webhook_endpoints", form([("url", receiver.url("dash")), ("enabled_events[]", "*")])).id
+                let endpoint = try await c.post(
+                    "/v1/webhook_endpoints",
+                    form([("url", receiver.url("dash")), ("enabled_events[]", "*")])
+                ).id
                 let cus = try await c.post("/v1/customers", "name=Hook").id
                 _ = try await receiver.waitFor(1, at: "dash")
                 let event = try #require(try await c.get("/v1/events?type=customer.created")["data.0.id"]?.stringValue)
@@ -460,7 +539,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 #expect(all.status == 303)
                 #expect(all.headers[.location] == "/dashboard/objects/\(event)?done=redelivered")
                 let one = try await browser.post(
-                    "/dashboard/events/\(event)/redeliver", [("csrf", csrf), ("webhook_endpoint", endpoint)])
+                    "/dashboard/events/\(event)/redeliver",
+                    [("csrf", csrf), ("webhook_endpoint", endpoint)]
+                )
                 #expect(one.status == 303)
                 let received = try await receiver.waitFor(3, at: "dash")
                 #expect(received.filter { $0.eventID == event }.count == 3)
@@ -481,7 +562,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             for client in [c, bob] {
                 _ = try await seed(client)
                 _ = try await client.post(
-                    "/v1/webhook_endpoints", "url=http%3A%2F%2F127.0.0.1%3A9%2Fh&enabled_events[]=customer.created")
+                    "/v1/webhook_endpoints",
+                    "url=http%3A%2F%2F127.0.0.1%3A9%2Fh&enabled_events[]=customer.created"
+                )
                 _ = try await client.post("/v1/customers", "name=Idem", headers: [.idempotencyKey: "k1"])
             }
             let aliceAccount = try APIKeyAuth.credentials(forKey: "sk_test_alice").account
@@ -508,7 +591,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let overview = try await browser.get("/?done=reset")
             #expect(overview.text.contains("Every object of this account was deleted."))
             // The account works as new afterwards; its idempotency key is free again.
-            #expect(try await c.post("/v1/customers", "name=Other", headers: [.idempotencyKey: "k1"])["name"] == "Other")
+            #expect(
+                try await c.post("/v1/customers", "name=Other", headers: [.idempotencyKey: "k1"])["name"] == "Other"
+            )
         }
     }
 
@@ -520,9 +605,12 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 _ = try await seed(client)
                 _ = try await client.post("/v1/customers", "name=Idem", headers: [.idempotencyKey: "k1"])
             }
-            let alice = try await app.deps.database.resetAccount(try APIKeyAuth.credentials(forKey: "sk_test_alice").account)
+            let alice = try await app.deps.database.resetAccount(
+                try APIKeyAuth.credentials(forKey: "sk_test_alice").account
+            )
             let tables = [
-                "customer", "v2Account", "event", "testClock", "idempotencyKey", "webhookEndpoint", "webhookDelivery", "job",
+                "customer", "v2Account", "event", "testClock", "idempotencyKey", "webhookEndpoint", "webhookDelivery",
+                "job",
                 "fcSession", "fcAccount", "fcOwnership", "fcTransaction", "paymentMethod", "mandate", "charge",
                 "paymentIntent", "setupIntent",
             ]
@@ -534,7 +622,9 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 #expect(alice[table] ?? 0 > 0, "\(table): \(alice)")
             }
             // Bob's rows were all still there: resetting his account deletes exactly as many.
-            let bobs = try await app.deps.database.resetAccount(try APIKeyAuth.credentials(forKey: "sk_test_bob").account)
+            let bobs = try await app.deps.database.resetAccount(
+                try APIKeyAuth.credentials(forKey: "sk_test_bob").account
+            )
             #expect(bobs == alice)
         }
     }
@@ -542,7 +632,11 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
     // MARK: Fault rules
 
     /// The fields a browser sends for the add form: every field, the untouched ones empty.
-    private static func faultRuleForm(_ csrf: String, _ fields: [(String, String)], returnTo: String = "/dashboard/fault_rules")
+    private static func faultRuleForm(
+        _ csrf: String,
+        _ fields: [(String, String)],
+        returnTo: String = "/dashboard/fault_rules"
+    )
         -> [(String, String)]
     {
         let blank = [
@@ -551,21 +645,26 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             "effect[error][message]", "effect[latency_ms]", "effect[drop]",
         ]
         let given = Set(fields.map(\.0))
-        return [("csrf", csrf), ("return_to", returnTo)] + fields + blank.filter { !given.contains($0) }.map { ($0, "") }
+        return [("csrf", csrf), ("return_to", returnTo)] + fields
+            + blank.filter { !given.contains($0) }.map { ($0, "") }
     }
 
     @Test func faultRulesAreListedWithTheirCounters() async throws {
         try await TestApp().run { c in
             let limited = try await c.post(
                 "/v1/test_helpers/fault_rules",
-                "match[method]=POST&match[path]=/v1/customers&trigger[times]=1&effect[error][status]=429")
+                "match[method]=POST&match[path]=/v1/customers&trigger[times]=1&effect[error][status]=429"
+            )
             #expect(limited.status == 200, "\(limited.text)")
             let slow = try await c.post(
                 "/v1/test_helpers/fault_rules",
-                "match[path]=/v1/payment_intents/*/confirm&match[parameter][name]=metadata[order]&match[parameter][value]=A-1&trigger[probability]=0.25&trigger[seed]=7&effect[latency_ms]=150&effect[drop]=after")
+                "match[path]=/v1/payment_intents/*/confirm&match[parameter][name]=metadata[order]&match[parameter][value]=A-1&trigger[probability]=0.25&trigger[seed]=7&effect[latency_ms]=150&effect[drop]=after"
+            )
             #expect(slow.status == 200, "\(slow.text)")
             let bobs = try await c.with(key: "sk_test_bob").post(
-                "/v1/test_helpers/fault_rules", "match[path]=/v1/bob_only&trigger[nth]=3&effect[error][status]=500")
+                "/v1/test_helpers/fault_rules",
+                "match[path]=/v1/bob_only&trigger[nth]=3&effect[error][status]=500"
+            )
             #expect(bobs.status == 200, "\(bobs.text)")
             #expect(try await c.post("/v1/customers", "name=First").status == 429)
             #expect(try await c.post("/v1/customers", "name=Second").status == 200)
@@ -575,10 +674,12 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 let html = try await browser.get(path).text
                 for text in [
                     limited.id, "<code>POST</code>", "<code>/v1/customers</code>", "the first matched request",
-                    ">429<", "<code>invalid_request_error</code> <code>rate_limit</code>", "Request rate limit exceeded",
+                    ">429<", "<code>invalid_request_error</code> <code>rate_limit</code>",
+                    "Request rate limit exceeded",
                     "data-testid=\"matched-\(limited.id)\">2</td>", "data-testid=\"fired-\(limited.id)\">1</td>",
                     slow.id, "<code>*</code>", "<code>/v1/payment_intents/*/confirm</code>",
-                    "<code>metadata[order]</code> = <code>A-1</code>", "probability 0.25", "(seed 7)", "+150 ms latency",
+                    "<code>metadata[order]</code> = <code>A-1</code>", "probability 0.25", "(seed 7)",
+                    "+150 ms latency",
                     "drop the connection after applying", "data-testid=\"matched-\(slow.id)\">0</td>",
                     "fault-rule-delete-\(limited.id)", "fault-rules-clear-form", "fault-rule-form",
                 ] {
@@ -589,7 +690,11 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                 #expect(!html.contains(bobs.id) && !html.contains("/v1/bob_only"), "\(path)")
             }
             // The page opens the add form; the overview keeps it folded.
-            #expect(try await browser.get("/dashboard/fault_rules").text.contains("<details open data-testid=\"fault-rule-add\">"))
+            #expect(
+                try await browser.get("/dashboard/fault_rules").text.contains(
+                    "<details open data-testid=\"fault-rule-add\">"
+                )
+            )
             #expect(try await browser.get("/").text.contains("<details data-testid=\"fault-rule-add\">"))
             // Bob sees his rule only.
             let bob = try await Browser.signIn(c, key: "sk_test_bob").get("/dashboard/fault_rules").text
@@ -607,10 +712,14 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let csrf = try await browser.csrf("/dashboard/fault_rules")
             let reply = try await browser.post(
                 "/dashboard/fault_rules",
-                Self.faultRuleForm(csrf, [
-                    ("match[method]", "POST"), ("match[path]", " /v1/customers "), ("trigger_kind", "times"),
-                    ("trigger_value", "2"), ("effect[error][status]", "429"),
-                ]))
+                Self.faultRuleForm(
+                    csrf,
+                    [
+                        ("match[method]", "POST"), ("match[path]", " /v1/customers "), ("trigger_kind", "times"),
+                        ("trigger_value", "2"), ("effect[error][status]", "429"),
+                    ]
+                )
+            )
             #expect(reply.status == 303, "\(reply.text)")
             #expect(reply.headers[.location] == "/dashboard/fault_rules?done=fault_rule_added")
             let rules = try await c.get("/v1/test_helpers/fault_rules")
@@ -638,10 +747,16 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             // From the overview, back to the overview; a latency rule with a seeded probability and a parameter.
             let other = try await browser.post(
                 "/dashboard/fault_rules",
-                Self.faultRuleForm(csrf, [
-                    ("match[path]", "/v1/**"), ("match[parameter][name]", "metadata[slow]"), ("trigger_kind", "probability"),
-                    ("trigger_value", "1"), ("trigger[seed]", "42"), ("effect[latency_ms]", "1"),
-                ], returnTo: "/?done=reset"))
+                Self.faultRuleForm(
+                    csrf,
+                    [
+                        ("match[path]", "/v1/**"), ("match[parameter][name]", "metadata[slow]"),
+                        ("trigger_kind", "probability"),
+                        ("trigger_value", "1"), ("trigger[seed]", "42"), ("effect[latency_ms]", "1"),
+                    ],
+                    returnTo: "/?done=reset"
+                )
+            )
             #expect(other.status == 303, "\(other.text)")
             #expect(other.headers[.location] == "/?done=fault_rule_added")
             let newest = try await c.get("/v1/test_helpers/fault_rules")
@@ -654,7 +769,11 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             // An error and a drop from the form; rules belong to the viewer's account only.
             let dropped = try await browser.post(
                 "/dashboard/fault_rules",
-                Self.faultRuleForm(csrf, [("match[path]", "/v1/events"), ("effect[drop]", "before"), ("effect[latency_ms]", "5")]))
+                Self.faultRuleForm(
+                    csrf,
+                    [("match[path]", "/v1/events"), ("effect[drop]", "before"), ("effect[latency_ms]", "5")]
+                )
+            )
             #expect(dropped.status == 303, "\(dropped.text)")
             #expect(try await c.get("/v1/test_helpers/fault_rules")["data.0.effect.drop"] == "before")
             #expect(try await c.with(key: "sk_test_bob").get("/v1/test_helpers/fault_rules")["data"] == [])
@@ -668,25 +787,49 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let browser = try await Browser.signIn(c)
             let csrf = try await browser.csrf("/dashboard/fault_rules")
             let cases: [([(String, String)], String)] = [
-                ([("match[method]", "POST"), ("effect[error][status]", "429")], "match[method]=POST&effect[error][status]=429"),
-                ([("match[path]", "v1/customers"), ("effect[latency_ms]", "5")], "match[path]=v1/customers&effect[latency_ms]=5"),
-                ([("match[path]", "/v1/cus*"), ("effect[latency_ms]", "5")], "match[path]=/v1/cus*&effect[latency_ms]=5"),
+                (
+                    [("match[method]", "POST"), ("effect[error][status]", "429")],
+                    "match[method]=POST&effect[error][status]=429"
+                ),
+                (
+                    [("match[path]", "v1/customers"), ("effect[latency_ms]", "5")],
+                    "match[path]=v1/customers&effect[latency_ms]=5"
+                ),
+                (
+                    [("match[path]", "/v1/cus*"), ("effect[latency_ms]", "5")],
+                    "match[path]=/v1/cus*&effect[latency_ms]=5"
+                ),
                 ([("match[path]", "/v1/customers")], "match[path]=/v1/customers"),
                 (
                     [("match[path]", "/v1/customers"), ("effect[error][status]", "500"), ("effect[drop]", "after")],
                     "match[path]=/v1/customers&effect[error][status]=500&effect[drop]=after"
                 ),
-                ([("match[path]", "/v1/x"), ("effect[error][status]", "700")], "match[path]=/v1/x&effect[error][status]=700"),
-                ([("match[path]", "/v1/x"), ("effect[error][status]", "many")], "match[path]=/v1/x&effect[error][status]=many"),
+                (
+                    [("match[path]", "/v1/x"), ("effect[error][status]", "700")],
+                    "match[path]=/v1/x&effect[error][status]=700"
+                ),
+                (
+                    [("match[path]", "/v1/x"), ("effect[error][status]", "many")],
+                    "match[path]=/v1/x&effect[error][status]=many"
+                ),
                 ([("match[path]", "/v1/x"), ("effect[latency_ms]", "-1")], "match[path]=/v1/x&effect[latency_ms]=-1"),
                 ([("match[path]", "/v1/x"), ("effect[drop]", "during")], "match[path]=/v1/x&effect[drop]=during"),
-                ([("match[path]", "/v1/x"), ("match[method]", "PATCH"), ("effect[latency_ms]", "1")], "match[path]=/v1/x&match[method]=PATCH&effect[latency_ms]=1"),
                 (
-                    [("match[path]", "/v1/x"), ("trigger_kind", "probability"), ("trigger_value", "2"), ("effect[latency_ms]", "1")],
+                    [("match[path]", "/v1/x"), ("match[method]", "PATCH"), ("effect[latency_ms]", "1")],
+                    "match[path]=/v1/x&match[method]=PATCH&effect[latency_ms]=1"
+                ),
+                (
+                    [
+                        ("match[path]", "/v1/x"), ("trigger_kind", "probability"), ("trigger_value", "2"),
+                        ("effect[latency_ms]", "1"),
+                    ],
                     "match[path]=/v1/x&trigger[probability]=2&effect[latency_ms]=1"
                 ),
                 (
-                    [("match[path]", "/v1/x"), ("trigger_kind", "nth"), ("trigger_value", "0"), ("effect[latency_ms]", "1")],
+                    [
+                        ("match[path]", "/v1/x"), ("trigger_kind", "nth"), ("trigger_value", "0"),
+                        ("effect[latency_ms]", "1"),
+                    ],
                     "match[path]=/v1/x&trigger[nth]=0&effect[latency_ms]=1"
                 ),
                 (
@@ -694,10 +837,16 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
                     "match[path]=/v1/x&trigger[every]=&effect[latency_ms]=1"
                 ),
                 (
-                    [("match[path]", "/v1/x"), ("trigger_kind", "times"), ("trigger_value", "2"), ("trigger[seed]", "3"), ("effect[latency_ms]", "1")],
+                    [
+                        ("match[path]", "/v1/x"), ("trigger_kind", "times"), ("trigger_value", "2"),
+                        ("trigger[seed]", "3"), ("effect[latency_ms]", "1"),
+                    ],
                     "match[path]=/v1/x&trigger[times]=2&trigger[seed]=3&effect[latency_ms]=1"
                 ),
-                ([("match[path]", "/v1/x"), ("effect[latency_ms]", "1"), ("livemode", "true")], "match[path]=/v1/x&effect[latency_ms]=1&livemode=true"),
+                (
+                    [("match[path]", "/v1/x"), ("effect[latency_ms]", "1"), ("livemode", "true")],
+                    "match[path]=/v1/x&effect[latency_ms]=1&livemode=true"
+                ),
             ]
             for (fields, apiBody) in cases {
                 let api = try await c.post("/v1/test_helpers/fault_rules", apiBody)
@@ -710,10 +859,20 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             }
             // The form's own fields: a value without a kind, an unknown kind.
             let noKind = try await browser.post(
-                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", "/v1/x"), ("trigger_value", "3"), ("effect[latency_ms]", "1")]))
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(
+                    csrf,
+                    [("match[path]", "/v1/x"), ("trigger_value", "3"), ("effect[latency_ms]", "1")]
+                )
+            )
             #expect(noKind.status == 400 && noKind.text.contains("Choose a trigger"))
             let badKind = try await browser.post(
-                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", "/v1/x"), ("trigger_kind", "sometimes"), ("effect[latency_ms]", "1")]))
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(
+                    csrf,
+                    [("match[path]", "/v1/x"), ("trigger_kind", "sometimes"), ("effect[latency_ms]", "1")]
+                )
+            )
             #expect(badKind.status == 400 && badKind.text.contains("Invalid trigger: must be one of"))
             #expect(try await c.get("/v1/test_helpers/fault_rules")["data"] == [])
         }
@@ -724,23 +883,33 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let bob = c.with(key: "sk_test_bob")
             var ids: [String] = []
             for n in 1...3 {
-                ids.append(try await c.post("/v1/test_helpers/fault_rules", "match[path]=/v1/r\(n)&effect[latency_ms]=1").id)
+                ids.append(
+                    try await c.post("/v1/test_helpers/fault_rules", "match[path]=/v1/r\(n)&effect[latency_ms]=1").id
+                )
             }
             let bobs = try await bob.post("/v1/test_helpers/fault_rules", "match[path]=/v1/bob&effect[latency_ms]=1").id
             let browser = try await Browser.signIn(c)
             let csrf = try await browser.csrf("/dashboard/fault_rules")
 
-            let deleted = try await browser.post("/dashboard/fault_rules/\(ids[1])/delete", [("csrf", csrf), ("return_to", "/dashboard/fault_rules")])
+            let deleted = try await browser.post(
+                "/dashboard/fault_rules/\(ids[1])/delete",
+                [("csrf", csrf), ("return_to", "/dashboard/fault_rules")]
+            )
             #expect(deleted.status == 303)
             #expect(deleted.headers[.location] == "/dashboard/fault_rules?done=fault_rule_deleted")
-            let left = try await c.get("/v1/test_helpers/fault_rules")["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+            let left = try await c.get("/v1/test_helpers/fault_rules")["data"]?.arrayValue?.compactMap {
+                $0["id"]?.stringValue
+            }
             #expect(left == [ids[2], ids[0]])
             let page = try await browser.get("/dashboard/fault_rules?done=fault_rule_deleted")
             #expect(page.text.contains("The fault rule was deleted.") && !page.text.contains(ids[1]))
             // Twice, or another account's rule: the API's 404.
             for id in [ids[1], bobs] {
                 let missing = try await browser.post("/dashboard/fault_rules/\(id)/delete", [("csrf", csrf)])
-                #expect(missing.status == 404 && missing.text.contains("No such fault_rule: &#39;\(id)&#39;"), "\(missing.text)")
+                #expect(
+                    missing.status == 404 && missing.text.contains("No such fault_rule: &#39;\(id)&#39;"),
+                    "\(missing.text)"
+                )
             }
 
             let cleared = try await browser.post("/dashboard/fault_rules/clear", [("csrf", csrf), ("return_to", "/")])
@@ -759,8 +928,12 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let id = try await c.post("/v1/test_helpers/fault_rules", "match[path]=/v1/kept&effect[latency_ms]=1").id
             let alice = try await Browser.signIn(c)
             let bobsToken = try await Browser.signIn(c, key: "sk_test_bob").csrf("/dashboard/fault_rules")
-            let add = Self.faultRuleForm("", [("match[path]", "/v1/added"), ("effect[latency_ms]", "1")]).filter { $0.0 != "csrf" }
-            for path in ["/dashboard/fault_rules", "/dashboard/fault_rules/clear", "/dashboard/fault_rules/\(id)/delete"] {
+            let add = Self.faultRuleForm("", [("match[path]", "/v1/added"), ("effect[latency_ms]", "1")]).filter {
+                $0.0 != "csrf"
+            }
+            for path in [
+                "/dashboard/fault_rules", "/dashboard/fault_rules/clear", "/dashboard/fault_rules/\(id)/delete",
+            ] {
                 let cases: [(Browser, [(String, String)], String)] = [
                     (alice, add, "no token"),
                     (alice, [("csrf", "forged")] + add, "a forged token"),
@@ -784,23 +957,30 @@ private func seed(_ c: Client, name: String = "Jenny Rosen") async throws -> (
             let created = try await c.post(
                 "/v1/test_helpers/fault_rules",
                 form([
-                    ("match[path]", "/v1/" + hostile), ("match[parameter][name]", attribute), ("match[parameter][value]", hostile),
-                    ("effect[error][status]", "402"), ("effect[error][type]", attribute), ("effect[error][code]", hostile),
+                    ("match[path]", "/v1/" + hostile), ("match[parameter][name]", attribute),
+                    ("match[parameter][value]", hostile),
+                    ("effect[error][status]", "402"), ("effect[error][type]", attribute),
+                    ("effect[error][code]", hostile),
                     ("effect[error][message]", hostile + attribute),
-                ]))
+                ])
+            )
             #expect(created.status == 200, "\(created.text)")
             let browser = try await Browser.signIn(c)
             let csrf = try await browser.csrf("/dashboard/fault_rules")
             // Through the form too; and an invalid pattern whose error message repeats it.
             let added = try await browser.post(
                 "/dashboard/fault_rules",
-                Self.faultRuleForm(csrf, [("match[path]", "/" + attribute), ("effect[error][message]", attribute)]))
+                Self.faultRuleForm(csrf, [("match[path]", "/" + attribute), ("effect[error][message]", attribute)])
+            )
             #expect(added.status == 303)
             let refused = try await browser.post(
-                "/dashboard/fault_rules", Self.faultRuleForm(csrf, [("match[path]", hostile), ("effect[latency_ms]", "1")]))
+                "/dashboard/fault_rules",
+                Self.faultRuleForm(csrf, [("match[path]", hostile), ("effect[latency_ms]", "1")])
+            )
             #expect(refused.status == 400 && refused.text.contains("must start with"))
             let pages = [
-                ("/", try await browser.get("/").text), ("/dashboard/fault_rules", try await browser.get("/dashboard/fault_rules").text),
+                ("/", try await browser.get("/").text),
+                ("/dashboard/fault_rules", try await browser.get("/dashboard/fault_rules").text),
                 ("refused", refused.text),
             ]
             for (path, html) in pages {

@@ -41,10 +41,14 @@ import Testing
             }
             #expect(try await types("type=customer.*") == ["customer.updated", "customer.created"])
             #expect(try await types("type=customer.created") == ["customer.created"])
-            #expect(try await types("types[]=customer.updated&types[]=test_helpers.test_clock.created") == [
-                "test_helpers.test_clock.created", "customer.updated",
-            ])
-            #expect(try await types("created[gt]=1767225600") == ["test_helpers.test_clock.created", "customer.updated"])
+            #expect(
+                try await types("types[]=customer.updated&types[]=test_helpers.test_clock.created") == [
+                    "test_helpers.test_clock.created", "customer.updated",
+                ]
+            )
+            #expect(
+                try await types("created[gt]=1767225600") == ["test_helpers.test_clock.created", "customer.updated"]
+            )
             let both = try await c.get("/v1/events?type=a&types[]=b")
             #expect(both.status == 400)
             let tooMany = try await c.get("/v1/events?" + (0...20).map { "types[]=t\($0)" }.joined(separator: "&"))
@@ -67,7 +71,10 @@ import Testing
             #expect(clock["status"] == "ready")
             #expect(clock["status_details"] == [:])
             #expect(clock["deletes_after"]?.intValue == 1_767_225_600 + 30 * 86_400)
-            let advancing = try await c.post("/v1/test_helpers/test_clocks/\(clock.id)/advance", "frozen_time=1700086400")
+            let advancing = try await c.post(
+                "/v1/test_helpers/test_clocks/\(clock.id)/advance",
+                "frozen_time=1700086400"
+            )
             #expect(advancing["status"] == "advancing")
             #expect(advancing["status_details.advancing.target_frozen_time"] == 1_700_086_400)
             var current = advancing
@@ -77,8 +84,15 @@ import Testing
             }
             #expect(current["status"] == "ready")
             #expect(current["frozen_time"] == 1_700_086_400)
-            let types = try await c.get("/v1/events?type=test_helpers.test_clock.*")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
-            #expect(types == ["test_helpers.test_clock.ready", "test_helpers.test_clock.advancing", "test_helpers.test_clock.created"])
+            let types = try await c.get("/v1/events?type=test_helpers.test_clock.*")["data"]?.arrayValue?.compactMap {
+                $0["type"]?.stringValue
+            }
+            #expect(
+                types == [
+                    "test_helpers.test_clock.ready", "test_helpers.test_clock.advancing",
+                    "test_helpers.test_clock.created",
+                ]
+            )
         }
     }
 

@@ -19,25 +19,36 @@ func withTransport(
 
 extension StripeTransport {
     func call(
-        _ method: String, _ path: String, _ body: String? = nil, key: String = "sk_test_alice",
+        _ method: String,
+        _ path: String,
+        _ body: String? = nil,
+        key: String = "sk_test_alice",
         headers: [(name: String, value: String)] = []
     ) async throws(TransportError) -> TransportResponse {
         var h = headers + [("Authorization", "Bearer \(key)")]
         if body != nil {
             h.append(
-                ("Content-Type", path.hasPrefix("/v2/") ? "application/json" : "application/x-www-form-urlencoded"))
+                ("Content-Type", path.hasPrefix("/v2/") ? "application/json" : "application/x-www-form-urlencoded")
+            )
         }
         return try await send(TransportRequest(method: method, path: path, headers: h, body: body))
     }
 }
 
 func rule(
-    _ trigger: FaultRule.Trigger, method: String? = "POST", path: String = "/v1/customers",
-    parameter: FaultRule.Parameter? = nil, account: String = "acct_a", id: String = "fr_1"
+    _ trigger: FaultRule.Trigger,
+    method: String? = "POST",
+    path: String = "/v1/customers",
+    parameter: FaultRule.Parameter? = nil,
+    account: String = "acct_a",
+    id: String = "fr_1"
 ) throws -> FaultRule {
     let spec = FaultRule.Spec(
-        match: FaultRule.Match(method: method, path: try PathPattern(path), parameter: parameter), trigger: trigger,
-        effect: FaultRule.Effect(latencyMillis: 1), accountKey: nil)
+        match: FaultRule.Match(method: method, path: try PathPattern(path), parameter: parameter),
+        trigger: trigger,
+        effect: FaultRule.Effect(latencyMillis: 1),
+        accountKey: nil
+    )
     return FaultRule(id: id, account: account, created: 0, spec: spec)
 }
 
@@ -82,7 +93,8 @@ func rule(
         var fired: [Bool] = []
         for _ in 0..<6 {
             fired.append(
-                registry.evaluate(method: "POST", path: "/v1/customers", account: "acct_a", parameters: nil) != nil)
+                registry.evaluate(method: "POST", path: "/v1/customers", account: "acct_a", parameters: nil) != nil
+            )
         }
         #expect(fired == pattern)
         let counted = try #require(registry.find("fr_1", account: "acct_a"))
@@ -134,8 +146,11 @@ func rule(
         registry.add(try rule(.always, parameter: .init(name: "expand[]", value: nil), id: "fr_any_index"))
         func fired(_ body: String) -> String? {
             registry.evaluate(
-                method: "POST", path: "/v1/customers", account: "acct_a",
-                parameters: FaultRegistry.flatten(try! FormDecoding.decode(body)))?.id
+                method: "POST",
+                path: "/v1/customers",
+                account: "acct_a",
+                parameters: FaultRegistry.flatten(try! FormDecoding.decode(body))
+            )?.id
         }
         #expect(fired("metadata[tier]=gold") == "fr_value")
         #expect(fired("metadata[tier]=silver") == nil)
@@ -152,7 +167,8 @@ func rule(
         try await TestApp().run { c in
             let created = try await c.post(
                 "/v1/test_helpers/fault_rules",
-                "match[method]=POST&match[path]=/v1/customers&trigger[nth]=1&effect[error][status]=429")
+                "match[method]=POST&match[path]=/v1/customers&trigger[nth]=1&effect[error][status]=429"
+            )
             #expect(created.status == 200, "\(created.text)")
             let limited = try await c.post("/v1/customers", "name=x")
             #expect(limited.status == 429)
@@ -164,7 +180,8 @@ func rule(
 
             _ = try await c.post(
                 "/v1/test_helpers/fault_rules",
-                "match[path]=/v2/core/accounts&effect[error][status]=500&effect[error][message]=boom")
+                "match[path]=/v2/core/accounts&effect[error][status]=500&effect[error][message]=boom"
+            )
             let v2 = try await c.postJSON("/v2/core/accounts", #"{"display_name": "x"}"#)
             #expect(v2.status == 500)
             #expect(v2.headers[.stripeShouldRetry] == "true")
@@ -178,7 +195,9 @@ func rule(
     @Test func latencyDelaysTheAnswer() async throws {
         try await TestApp().run { c in
             _ = try await c.post(
-                "/v1/test_helpers/fault_rules", "match[method]=GET&match[path]=/v1/customers&effect[latency_ms]=150")
+                "/v1/test_helpers/fault_rules",
+                "match[method]=GET&match[path]=/v1/customers&effect[latency_ms]=150"
+            )
             let started = ContinuousClock.now
             let r = try await c.get("/v1/customers")
             #expect(r.status == 200)
@@ -190,7 +209,8 @@ func rule(
         try await withTransport { t, _ in
             for (moment, email) in [("before", "b%40x.io"), ("after", "a%40x.io")] {
                 let r = try await t.call(
-                    "POST", "/v1/test_helpers/fault_rules",
+                    "POST",
+                    "/v1/test_helpers/fault_rules",
                     "match[path]=/v1/customers&match[parameter][name]=email&match[parameter][value]=\(email.replacingOccurrences(of: "%40", with: "@"))&trigger[nth]=1&effect[drop]=\(moment)"
                 )
                 #expect(r.status == 200, "\(r.body)")
@@ -227,13 +247,17 @@ func rule(
     @Test func aParameterRuleMatchesV2JSONBodies() async throws {
         try await withTransport { t, _ in
             _ = try await t.call(
-                "POST", "/v1/test_helpers/fault_rules",
+                "POST",
+                "/v1/test_helpers/fault_rules",
                 "match[path]=/v2/core/accounts&match[parameter][name]=configuration[customer][applied]&match[parameter][value]=true&effect[error][status]=400&effect[error][code]=nope"
             )
             let plain = try await t.call("POST", "/v2/core/accounts", #"{"display_name": "a"}"#)
             #expect(plain.status == 200)
             let matched = try await t.call(
-                "POST", "/v2/core/accounts", #"{"configuration": {"customer": {"applied": true}}}"#)
+                "POST",
+                "/v2/core/accounts",
+                #"{"configuration": {"customer": {"applied": true}}}"#
+            )
             #expect(matched.status == 400)
             #expect(matched.json?["error"]?["code"] == "nope")
         }
@@ -243,8 +267,10 @@ func rule(
         let server = try await LiveServer(arguments: [])
         defer { server.stop() }
         let created = try await server.request(
-            .POST, "/v1/test_helpers/fault_rules",
-            body: "match[method]=POST&match[path]=/v1/customers&trigger[times]=1&effect[drop]=after")
+            .POST,
+            "/v1/test_helpers/fault_rules",
+            body: "match[method]=POST&match[path]=/v1/customers&trigger[times]=1&effect[drop]=after"
+        )
         #expect(created.status == 200)
         var req = HTTPClientRequest(url: server.baseURL + "/v1/customers")
         req.method = .POST
@@ -258,13 +284,21 @@ func rule(
         // Applied before the drop, and the retry gets the stored answer.
         let transport = HTTPTransport(baseURL: server.baseURL)
         let retry = try await transport.call(
-            "POST", "/v1/customers", "name=dropped", key: "sk_test_live", headers: [("Idempotency-Key", "live-1")])
+            "POST",
+            "/v1/customers",
+            "name=dropped",
+            key: "sk_test_live",
+            headers: [("Idempotency-Key", "live-1")]
+        )
         #expect(retry.status == 200)
         #expect(retry.header("Idempotent-Replayed") == "true")
         #expect(try await server.request(.GET, "/v1/customers").json["data"]?.arrayValue?.count == 1)
         // The transport reports a drop as such.
         _ = try await server.request(
-            .POST, "/v1/test_helpers/fault_rules", body: "match[path]=/v1/customers&effect[drop]=before")
+            .POST,
+            "/v1/test_helpers/fault_rules",
+            body: "match[path]=/v1/customers&effect[drop]=before"
+        )
         do {
             _ = try await transport.call("GET", "/v1/customers", key: "sk_test_live")
             Issue.record("expected a dropped connection")
@@ -305,7 +339,8 @@ func rule(
                 "match[path]=/v1/customers&match[parameter][value]=x&effect[latency_ms]=1", "parameter_missing",
                 "match[parameter][name]"
             ),
-        ] as [(String, String?, String)])
+        ] as [(String, String?, String)]
+    )
     func badRulesGetStripeErrors(_ body: String, _ code: String?, _ param: String) async throws {
         try await TestApp().run { c in
             let r = try await c.post("/v1/test_helpers/fault_rules", body)
@@ -333,7 +368,8 @@ func rule(
                     "status": 402, "type": "card_error", "code": nil, "param": nil,
                     "decline_code": "insufficient_funds",
                     "message": "A simulated fault rule answered this request.",
-                ])
+                ]
+            )
             #expect(a["matched"] == 0 && a["fired"] == 0 && a["livemode"] == false)
             let b = try await c.post("/v1/test_helpers/fault_rules", Self.ok)
             let cRule = try await c.post("/v1/test_helpers/fault_rules", Self.ok)
@@ -349,7 +385,8 @@ func rule(
             #expect(before["data"]?.arrayValue?.count == 2)
             #expect(
                 try await c.get("/v1/test_helpers/fault_rules?starting_after=fr_nope")["error.param"]
-                    == "starting_after")
+                    == "starting_after"
+            )
 
             #expect(try await c.get("/v1/test_helpers/fault_rules/\(a.id)").id == a.id)
             let deleted = try await c.delete("/v1/test_helpers/fault_rules/\(a.id)")

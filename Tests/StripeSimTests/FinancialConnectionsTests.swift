@@ -16,7 +16,8 @@ import Testing
         let cus = try await c.post("/v1/customers", "email=jenny%40example.com&name=Jenny+Rosen").id
         let s = try await c.post(
             "/v1/financial_connections/sessions",
-            "account_holder[type]=customer&account_holder[customer]=\(cus)&\(allPermissions)\(extra)")
+            "account_holder[type]=customer&account_holder[customer]=\(cus)&\(allPermissions)\(extra)"
+        )
         return (cus, s)
     }
 
@@ -28,50 +29,84 @@ import Testing
             #expect(s["object"] == "financial_connections.session")
             #expect(s["client_secret"]?.stringValue?.hasPrefix("fcsess_client_secret_") == true)
             #expect(s["account_holder"] == ["type": "customer", "customer": .string(cus)])
-            #expect(s["accounts"] == ["object": "list", "data": [], "has_more": false, "total_count": 0, "url": "/v1/financial_connections/accounts"])
+            #expect(
+                s["accounts"] == [
+                    "object": "list", "data": [], "has_more": false, "total_count": 0,
+                    "url": "/v1/financial_connections/accounts",
+                ]
+            )
             #expect(s["permissions"] == ["balances", "ownership", "payment_method", "transactions"])
             #expect(s["livemode"] == false)
             #expect(s["return_url"] == nil)
             let pk = c.with(key: "pk_test_alice")
             let secret = s["client_secret"]?.stringValue ?? ""
-            #expect(try await pk.get("/v1/financial_connections/sessions/\(s.id)?client_secret=\(secret)")["id"]?.stringValue == s.id)
+            #expect(
+                try await pk.get("/v1/financial_connections/sessions/\(s.id)?client_secret=\(secret)")["id"]?
+                    .stringValue == s.id
+            )
             #expect(try await pk.get("/v1/financial_connections/sessions/\(s.id)?client_secret=nope").status == 404)
-            #expect(try await pk.post("/v1/financial_connections/sessions", "account_holder[type]=customer").status == 403)
+            #expect(
+                try await pk.post("/v1/financial_connections/sessions", "account_holder[type]=customer").status == 403
+            )
         }
     }
 
     @Test func v2CustomerAccountHolder() async throws {
         try await TestApp().run { c in
-            let acct = try await c.postJSON("/v2/core/accounts", #"{"display_name": "J", "configuration": {"customer": {}}}"#).id
+            let acct = try await c.postJSON(
+                "/v2/core/accounts",
+                #"{"display_name": "J", "configuration": {"customer": {}}}"#
+            ).id
             let s = try await c.post(
                 "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer_account]=\(acct)&permissions[]=payment_method&return_url=myapp%3A%2F%2Fdone")
+                "account_holder[type]=customer&account_holder[customer_account]=\(acct)&permissions[]=payment_method&return_url=myapp%3A%2F%2Fdone"
+            )
             #expect(s.status == 200, "\(s.text)")
             #expect(s["account_holder.customer_account"]?.stringValue == acct)
             #expect(s["return_url"] == "myapp://done")
-            let done = try await c.post("/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)")
+            let done = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)"
+            )
             let fca = try #require(done["accounts.data.0.id"]?.stringValue)
-            let listed = try await c.get("/v1/financial_connections/accounts?account_holder[customer_account]=\(acct)&limit=100")
+            let listed = try await c.get(
+                "/v1/financial_connections/accounts?account_holder[customer_account]=\(acct)&limit=100"
+            )
             #expect(listed["data"]?.arrayValue?.contains { $0["id"]?.stringValue == fca } == true)
         }
     }
 
     @Test(arguments: [
-        ("account_holder[type]=customer&account_holder[customer]=cus_nope&permissions[]=balances", "account_holder[customer]"),
+        (
+            "account_holder[type]=customer&account_holder[customer]=cus_nope&permissions[]=balances",
+            "account_holder[customer]"
+        ),
         ("account_holder[type]=customer&account_holder[customer]=X&permissions[]=", "permissions"),
         ("account_holder[type]=customer&account_holder[customer]=X", "permissions"),
         ("account_holder[type]=customer&account_holder[customer]=X&permissions[]=money", "permissions[0]"),
         ("account_holder[type]=person&account_holder[customer]=X&permissions[]=balances", "account_holder[type]"),
         ("account_holder[type]=customer&permissions[]=balances", "account_holder[customer]"),
         ("permissions[]=balances", "account_holder"),
-        ("account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&prefetch[]=ownership", "prefetch[0]"),
-        ("account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&filters[account_subcategories][]=crypto", "filters[account_subcategories][0]"),
-        ("account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&return_url=not%20a%20url", "return_url"),
+        (
+            "account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&prefetch[]=ownership",
+            "prefetch[0]"
+        ),
+        (
+            "account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&filters[account_subcategories][]=crypto",
+            "filters[account_subcategories][0]"
+        ),
+        (
+            "account_holder[type]=customer&account_holder[customer]=X&permissions[]=balances&return_url=not%20a%20url",
+            "return_url"
+        ),
     ])
     func badSessions(_ body: String, _ param: String) async throws {
         try await TestApp().run { c in
             let cus = try await c.post("/v1/customers", "name=x").id
-            let r = try await c.post("/v1/financial_connections/sessions", body.replacingOccurrences(of: "=X", with: "=\(cus)"))
+            let r = try await c.post(
+                "/v1/financial_connections/sessions",
+                body.replacingOccurrences(of: "=X", with: "=\(cus)")
+            )
             #expect(r.status == 400, "\(r.text)")
             #expect(r["error.param"]?.stringValue == param)
             #expect(r["error.type"] == "invalid_request_error")
@@ -81,7 +116,10 @@ import Testing
     @Test func completeLinksEligibleAccountsOnce() async throws {
         try await TestApp().run { c in
             let (cus, s) = try await Self.seedSession(c)
-            let done = try await c.post("/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)")
+            let done = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)"
+            )
             #expect(done.status == 200, "\(done.text)")
             #expect(done["status"] == "succeeded")
             let accounts = done["accounts.data"]?.arrayValue ?? []
@@ -99,10 +137,16 @@ import Testing
             #expect(success["supported_payment_method_types"] == ["us_bank_account"])
             let again = try await c.post("/v1/test_helpers/financial_connections/sessions/\(s.id)/complete")
             #expect(again.status == 400)
-            #expect(try await c.get("/v1/events?type=financial_connections.account.created&limit=100")["data"]?.arrayValue?.count == accounts.count)
+            #expect(
+                try await c.get("/v1/events?type=financial_connections.account.created&limit=100")["data"]?.arrayValue?
+                    .count == accounts.count
+            )
             let bySession = try await c.get("/v1/financial_connections/accounts?session=\(s.id)&limit=100")
             #expect(bySession["data"]?.arrayValue?.count == accounts.count)
-            #expect(try await c.get("/v1/financial_connections/sessions/\(s.id)")["accounts.data"]?.arrayValue?.count == accounts.count)
+            #expect(
+                try await c.get("/v1/financial_connections/sessions/\(s.id)")["accounts.data"]?.arrayValue?.count
+                    == accounts.count
+            )
         }
     }
 
@@ -111,28 +155,45 @@ import Testing
             let (_, s) = try await Self.seedSession(c, extra: "&filters[account_subcategories][]=savings")
             let wrong = try await c.post(
                 "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
-                "institution=\(Self.testOAuth)&accounts[]=checking-success")
+                "institution=\(Self.testOAuth)&accounts[]=checking-success"
+            )
             #expect(wrong.status == 400)
             #expect(wrong["error.param"] == "accounts[0]")
             let unknown = try await c.post(
-                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)&accounts[]=nope")
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)&accounts[]=nope"
+            )
             #expect(unknown["error.param"] == "accounts[0]")
-            let badInst = try await c.post("/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=fcinst_nope")
+            let badInst = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=fcinst_nope"
+            )
             #expect(badInst["error.code"] == "resource_missing")
             let ok = try await c.post(
-                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)&accounts[]=savings")
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)&accounts[]=savings"
+            )
             #expect(ok["accounts.data"]?.arrayValue?.map { $0["display_name"] } == ["Savings"])
 
             let (_, cancelled) = try await Self.seedSession(c)
-            let r = try await c.post("/v1/test_helpers/financial_connections/sessions/\(cancelled.id)/complete", "outcome=cancelled")
+            let r = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(cancelled.id)/complete",
+                "outcome=cancelled"
+            )
             #expect(r["status"] == "cancelled")
             #expect(r["accounts.data"] == [])
             let (_, down) = try await Self.seedSession(c)
-            let d = try await c.post("/v1/test_helpers/financial_connections/sessions/\(down.id)/complete", "institution=fcinst_QH6l5zmRXAepbP")
+            let d = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(down.id)/complete",
+                "institution=fcinst_QH6l5zmRXAepbP"
+            )
             #expect(d.status == 400)
             #expect(d["error.code"] == "institution_unavailable")
             #expect(try await c.get("/v1/financial_connections/sessions/\(down.id)")["status"] == "pending")
-            let denied = try await c.post("/v1/test_helpers/financial_connections/sessions/\(down.id)/complete", "institution=fcinst_SimOAuthDenied")
+            let denied = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(down.id)/complete",
+                "institution=fcinst_SimOAuthDenied"
+            )
             #expect(denied["status"] == "cancelled")
             #expect(denied["accounts.data"] == [])
         }
@@ -142,17 +203,27 @@ import Testing
         try await TestApp().run { c in
             let (_, s) = try await Self.seedSession(c)
             let done = try await c.post(
-                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)&accounts[]=checking-success")
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)&accounts[]=checking-success"
+            )
             let fca = try #require(done["accounts.data.0.id"]?.stringValue)
             let noTx = try await c.get("/v1/financial_connections/transactions?account=\(fca)")
             #expect(noTx["error.code"] == "financial_connections_no_successful_transaction_refresh")
 
             let pending = try await c.post(
-                "/v1/financial_connections/accounts/\(fca)/refresh", "features[]=balance&features[]=ownership&features[]=transactions")
+                "/v1/financial_connections/accounts/\(fca)/refresh",
+                "features[]=balance&features[]=ownership&features[]=transactions"
+            )
             #expect(pending["balance_refresh.status"] == "pending")
             #expect(pending["balance_refresh.next_refresh_available_at"] == .null)
-            let refreshed = try await c.poll("/v1/financial_connections/accounts/\(fca)", "transaction_refresh.status", "succeeded")
-            #expect(try await c.get("/v1/financial_connections/accounts/\(fca)")["balance_refresh.status"] == "succeeded")
+            let refreshed = try await c.poll(
+                "/v1/financial_connections/accounts/\(fca)",
+                "transaction_refresh.status",
+                "succeeded"
+            )
+            #expect(
+                try await c.get("/v1/financial_connections/accounts/\(fca)")["balance_refresh.status"] == "succeeded"
+            )
             let account = try await c.get("/v1/financial_connections/accounts/\(fca)")
             #expect(account["balance.type"] == "cash")
             #expect(account["balance.current.usd"] == 500_000)
@@ -174,7 +245,9 @@ import Testing
             // Page through the whole history: at least 90 days.
             var all = data
             while let last = all.last?["id"]?.stringValue,
-                case let page = try await c.get("/v1/financial_connections/transactions?account=\(fca)&limit=100&starting_after=\(last)"),
+                case let page = try await c.get(
+                    "/v1/financial_connections/transactions?account=\(fca)&limit=100&starting_after=\(last)"
+                ),
                 let more = page["data"]?.arrayValue, !more.isEmpty
             {
                 all += more
@@ -184,10 +257,13 @@ import Testing
             #expect(1_767_225_600 - oldest >= 89 * 86_400)
             let one = try await c.get("/v1/financial_connections/transactions/\(first["id"]!.stringValue!)")
             #expect(one.json == first)
-            let ranged = try await c.get("/v1/financial_connections/transactions?account=\(fca)&limit=100&transacted_at[gte]=\(1_767_225_600 - 7 * 86_400)")
+            let ranged = try await c.get(
+                "/v1/financial_connections/transactions?account=\(fca)&limit=100&transacted_at[gte]=\(1_767_225_600 - 7 * 86_400)"
+            )
             #expect((ranged["data"]?.arrayValue?.count ?? 0) < data.count)
             let after = try await c.get(
-                "/v1/financial_connections/transactions?account=\(fca)&transaction_refresh[after]=\(refreshed["transaction_refresh.id"]!.stringValue!)")
+                "/v1/financial_connections/transactions?account=\(fca)&transaction_refresh[after]=\(refreshed["transaction_refresh.id"]!.stringValue!)"
+            )
             #expect(after["data"] == [])
             let types = try await c.eventTypes(for: fca)
             #expect(types.contains("financial_connections.account.refreshed_balance"))
@@ -203,8 +279,13 @@ import Testing
         try await TestApp().run { c in
             let cus = try await c.post("/v1/customers", "name=x").id
             let s = try await c.post(
-                "/v1/financial_connections/sessions", "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method")
-            let done = try await c.post("/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=\(Self.testOAuth)&accounts[]=checking-success")
+                "/v1/financial_connections/sessions",
+                "account_holder[type]=customer&account_holder[customer]=\(cus)&permissions[]=payment_method"
+            )
+            let done = try await c.post(
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=\(Self.testOAuth)&accounts[]=checking-success"
+            )
             let fca = done["accounts.data.0.id"]?.stringValue ?? ""
             for feature in ["balance", "ownership", "transactions"] {
                 let r = try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=\(feature)")
@@ -212,8 +293,13 @@ import Testing
                 #expect(r["error.code"] == "financial_connections_missing_permission")
             }
             #expect(try await c.get("/v1/financial_connections/transactions?account=\(fca)").status == 400)
-            #expect(try await c.post("/v1/financial_connections/accounts/\(fca)/subscribe", "features[]=transactions").status == 400)
-            #expect(try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=magic").status == 400)
+            #expect(
+                try await c.post("/v1/financial_connections/accounts/\(fca)/subscribe", "features[]=transactions")
+                    .status == 400
+            )
+            #expect(
+                try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=magic").status == 400
+            )
             #expect(try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "").status == 400)
             #expect(try await c.get("/v1/financial_connections/accounts/fca_nope").status == 404)
         }
@@ -224,14 +310,23 @@ import Testing
             let (_, s) = try await Self.seedSession(c, extra: "&prefetch[]=balances&prefetch[]=ownership")
             let done = try await c.post(
                 "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
-                "institution=\(Self.bankNonOAuth)&accounts[]=everyday-checking&accounts[]=balance-refresh-fails")
+                "institution=\(Self.bankNonOAuth)&accounts[]=everyday-checking&accounts[]=balance-refresh-fails"
+            )
             #expect(done.status == 200, "\(done.text)")
             let accounts = done["accounts.data"]?.arrayValue ?? []
-            let good = accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") != true }?["id"]?.stringValue ?? ""
-            let bad = accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") == true }?["id"]?.stringValue ?? ""
+            let good =
+                accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") != true }?["id"]?.stringValue
+                ?? ""
+            let bad =
+                accounts.first { $0["display_name"]?.stringValue?.contains("Refresh") == true }?["id"]?.stringValue
+                ?? ""
             _ = try await c.poll("/v1/financial_connections/accounts/\(good)", "balance_refresh.status", "succeeded")
             _ = try await c.poll("/v1/financial_connections/accounts/\(good)", "ownership_refresh.status", "succeeded")
-            let failed = try await c.poll("/v1/financial_connections/accounts/\(bad)", "balance_refresh.status", "failed")
+            let failed = try await c.poll(
+                "/v1/financial_connections/accounts/\(bad)",
+                "balance_refresh.status",
+                "failed"
+            )
             #expect(failed["balance"] == .null)
         }
     }
@@ -241,7 +336,9 @@ import Testing
         try await app.run { c in
             let (_, s) = try await Self.seedSession(c)
             let done = try await c.post(
-                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete", "institution=fcinst_SimInactiveAcc&accounts[]=inactive-checking")
+                "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
+                "institution=fcinst_SimInactiveAcc&accounts[]=inactive-checking"
+            )
             let fca = try #require(done["accounts.data.0.id"]?.stringValue)
             app.clock.advance(by: 2)
             _ = try await c.poll("/v1/financial_connections/accounts/\(fca)", "status", "inactive")
@@ -250,9 +347,12 @@ import Testing
             // Relinking the same account reactivates it.
             let again = try await c.post(
                 "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer]=\(done["account_holder.customer"]?.stringValue ?? "")&\(Self.allPermissions)")
+                "account_holder[type]=customer&account_holder[customer]=\(done["account_holder.customer"]?.stringValue ?? "")&\(Self.allPermissions)"
+            )
             let relinked = try await c.post(
-                "/v1/test_helpers/financial_connections/sessions/\(again.id)/complete", "institution=fcinst_SimInactiveAcc&accounts[]=inactive-checking")
+                "/v1/test_helpers/financial_connections/sessions/\(again.id)/complete",
+                "institution=fcinst_SimInactiveAcc&accounts[]=inactive-checking"
+            )
             #expect(relinked["accounts.data.0.id"]?.stringValue == fca)
             #expect(relinked["accounts.data.0.status"] == "active")
             let types = try await c.eventTypes(for: fca)
@@ -262,8 +362,12 @@ import Testing
             let disconnected = try await c.post("/v1/financial_connections/accounts/\(fca)/disconnect")
             #expect(disconnected["status"] == "disconnected")
             #expect(disconnected["balance"] == .null)
-            #expect(try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=balance")["error.code"]
-                == "financial_connections_account_inactive")
+            #expect(
+                try await c.post("/v1/financial_connections/accounts/\(fca)/refresh", "features[]=balance")[
+                    "error.code"
+                ]
+                    == "financial_connections_account_inactive"
+            )
             #expect(try await c.eventTypes(for: fca).last == "financial_connections.account.disconnected")
         }
     }
@@ -273,14 +377,16 @@ import Testing
             let (cus, s) = try await Self.seedSession(c)
             let done = try await c.post(
                 "/v1/test_helpers/financial_connections/sessions/\(s.id)/complete",
-                "institution=\(Self.testOAuth)&accounts[]=checking-success&accounts[]=insufficient-funds")
+                "institution=\(Self.testOAuth)&accounts[]=checking-success&accounts[]=insufficient-funds"
+            )
             let accounts = done["accounts.data"]?.arrayValue ?? []
             let success = accounts.first { $0["display_name"] == "Success" }?["id"]?.stringValue ?? ""
             let nsf = accounts.first { $0["display_name"] != "Success" }?["id"]?.stringValue ?? ""
             func pay(_ fca: String) async throws -> Reply {
                 try await c.post(
                     "/v1/payment_intents",
-                    "amount=2000&currency=usd&customer=\(cus)&payment_method_types[]=us_bank_account&payment_method_data[type]=us_bank_account&payment_method_data[us_bank_account][financial_connections_account]=\(fca)&payment_method_data[billing_details][name]=Jenny+Rosen&confirm=true&\(ACHTests.mandate)")
+                    "amount=2000&currency=usd&customer=\(cus)&payment_method_types[]=us_bank_account&payment_method_data[type]=us_bank_account&payment_method_data[us_bank_account][financial_connections_account]=\(fca)&payment_method_data[billing_details][name]=Jenny+Rosen&confirm=true&\(ACHTests.mandate)"
+                )
             }
             let ok = try await pay(success)
             #expect(ok["status"] == "processing", "\(ok.text)")

@@ -24,9 +24,13 @@ import Testing
         let p = try ParamValidator.validate(h, ["f": .array(.hash(["name": .string, "value": .string]))])
         #expect(p.hashes("f")?.map { $0.string("name") } == ["a", "b"])
         let appended = try decode("g[][name]=a&g[][value]=1&g[][name]=b")
-        #expect(appended["g"] == .list([
-            .hash(RawHash.make(["name": .string("a"), "value": .string("1")])), .hash(RawHash.make(["name": .string("b")])),
-        ]))
+        #expect(
+            appended["g"]
+                == .list([
+                    .hash(RawHash.make(["name": .string("a"), "value": .string("1")])),
+                    .hash(RawHash.make(["name": .string("b")])),
+                ])
+        )
     }
 
     @Test func spacesAndPercentEncoding() throws {

@@ -21,7 +21,9 @@ import Testing
     /// Queues `count` writes while the writer is held (as they would queue behind a running one), then lets
     /// them run as one batch; returns each write's outcome.
     private func queueAndRelease(
-        _ commit: GroupCommit, count: Int, _ unit: @escaping @Sendable (Int, Database) throws -> Int
+        _ commit: GroupCommit,
+        count: Int,
+        _ unit: @escaping @Sendable (Int, Database) throws -> Int
     ) async throws -> [Int: Result<Int, any Error>] {
         #expect(commit.hold())
         let results = Task {
@@ -41,7 +43,9 @@ import Testing
             }
         }
         let deadline = ContinuousClock.now + .seconds(30)
-        while commit.pendingCount < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        while commit.pendingCount < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
         #expect(commit.pendingCount == count)
         #expect(commit.transactions == 0)
         commit.release()

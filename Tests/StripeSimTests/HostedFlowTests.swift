@@ -50,7 +50,8 @@ import Testing
     /// The `href` of the element with this `data-testid` (HTML-unescaped).
     static func href(_ html: String, _ testID: String) throws -> String {
         let tag = try #require(
-            html.matches(of: /<a [^>]*>/).map { String($0.output) }.first { $0.contains("data-testid=\"\(testID)\"") })
+            html.matches(of: /<a [^>]*>/).map { String($0.output) }.first { $0.contains("data-testid=\"\(testID)\"") }
+        )
         let match = try #require(tag.firstMatch(of: /href="([^"]+)"/))
         return String(match.output.1).replacingOccurrences(of: "&amp;", with: "&")
     }
@@ -69,7 +70,11 @@ import Testing
         let picked = try await get(c, try href(list.text, "institution-\(testOAuth)"))
         #expect(picked.status == 303)
         let bank = try await get(c, try #require(picked.headers[.location]))
-        let approved = try await post(c, "/bank-oauth/\(testOAuth)", [("state", try state(bank.text)), ("decision", "approve")])
+        let approved = try await post(
+            c,
+            "/bank-oauth/\(testOAuth)",
+            [("state", try state(bank.text)), ("decision", "approve")]
+        )
         return try await follow(c, approved)
     }
 
@@ -97,16 +102,27 @@ import Testing
             let consent = try await Self.get(c, "/link/\(secret)")
             #expect(consent.status == 200)
             #expect(Self.isHTML(consent))
-            #expect(Self.testIDs(consent.text).contains(allOf: ["consent-agree", "cancel", "permission-balances", "permission-transactions"]))
+            #expect(
+                Self.testIDs(consent.text).contains(allOf: [
+                    "consent-agree", "cancel", "permission-balances", "permission-transactions",
+                ])
+            )
             #expect(consent.text.contains("Account and routing numbers"))
             #expect(consent.text.contains("Up to 180 days of transaction history"))
 
             // Featured banks, down ones with their state.
             let list = try await Self.get(c, try Self.href(consent.text, "consent-agree"))
             let ids = Self.testIDs(list.text)
-            #expect(ids.contains(allOf: ["institution-\(Self.testOAuth)", "institution-\(Self.bankNonOAuth)", "institution-\(Self.downScheduled)", "institution-search", "cancel"]))
+            #expect(
+                ids.contains(allOf: [
+                    "institution-\(Self.testOAuth)", "institution-\(Self.bankNonOAuth)",
+                    "institution-\(Self.downScheduled)", "institution-search", "cancel",
+                ])
+            )
             #expect(!ids.contains("institution-\(Self.deniedOAuth)"))  // found by searching only
-            #expect(list.text.contains(#"data-testid="institution-\#(Self.downScheduled)" data-status="down_scheduled""#))
+            #expect(
+                list.text.contains(#"data-testid="institution-\#(Self.downScheduled)" data-status="down_scheduled""#)
+            )
             #expect(list.text.contains("Scheduled maintenance"))
 
             // OAuth: a redirect to the bank's own page, which redirects back with a code.
@@ -118,7 +134,11 @@ import Testing
             #expect(bank.status == 200)
             #expect(bank.text.contains("Test (OAuth)"))
             #expect(Self.testIDs(bank.text).contains(allOf: ["oauth-approve", "oauth-deny", "oauth-close", "cancel"]))
-            let approved = try await Self.post(c, "/bank-oauth/\(Self.testOAuth)", [("state", try Self.state(bank.text)), ("decision", "approve")])
+            let approved = try await Self.post(
+                c,
+                "/bank-oauth/\(Self.testOAuth)",
+                [("state", try Self.state(bank.text)), ("decision", "approve")]
+            )
             #expect(approved.status == 303)
             let callback = try #require(approved.headers[.location])
             #expect(callback.hasPrefix("/oauth/callback?state="))
@@ -129,18 +149,28 @@ import Testing
             // Account selection: every fixture account, the ineligible ones disabled with the reason.
             let accounts = try await Self.follow(c, back)
             #expect(accounts.status == 200)
-            #expect(Self.testIDs(accounts.text).contains(allOf: ["account-checking-success", "account-savings", "account-credit-card", "link-accounts", "cancel"]))
+            #expect(
+                Self.testIDs(accounts.text).contains(allOf: [
+                    "account-checking-success", "account-savings", "account-credit-card", "link-accounts", "cancel",
+                ])
+            )
             #expect(accounts.text.contains(#"data-testid="account-credit-card" disabled"#))
             #expect(accounts.text.contains("does not support ACH debits"))
             #expect(!accounts.text.contains(#"data-testid="account-savings" disabled"#))
 
             let linked = try await Self.post(
-                c, "/link/\(secret)/accounts",
-                [("institution", Self.testOAuth), ("account", "checking-success"), ("account", "savings")])
+                c,
+                "/link/\(secret)/accounts",
+                [("institution", Self.testOAuth), ("account", "checking-success"), ("account", "savings")]
+            )
             #expect(linked.status == 303)
             #expect(linked.headers[.location] == "/link/\(secret)/result")
             let result = try await Self.follow(c, linked)
-            #expect(Self.testIDs(result.text).contains(allOf: ["result", "linked-checking-success", "linked-savings", "done"]))
+            #expect(
+                Self.testIDs(result.text).contains(allOf: [
+                    "result", "linked-checking-success", "linked-savings", "done",
+                ])
+            )
             let end = try await Self.get(c, try Self.href(result.text, "done"))
             #expect(end.status == 200)
             #expect(Self.testIDs(end.text).contains("finished"))
@@ -152,7 +182,8 @@ import Testing
             let (headlessID, _) = try await Self.session(c)
             let headless = try await c.post(
                 "/v1/test_helpers/financial_connections/sessions/\(headlessID)/complete",
-                "institution=\(Self.testOAuth)&accounts[]=checking-success&accounts[]=savings")
+                "institution=\(Self.testOAuth)&accounts[]=checking-success&accounts[]=savings"
+            )
             let headlessAccounts = headless["accounts.data"]?.arrayValue ?? []
             func comparable(_ a: JSONValue) -> JSONValue {
                 var a = a
@@ -162,9 +193,16 @@ import Testing
             #expect(browserAccounts.count == 2)
             #expect(browserAccounts.map(comparable) == headlessAccounts.map(comparable))
             for (b, h) in zip(browserAccounts, headlessAccounts) {
-                #expect(try await c.eventTypes(for: b["id"]?.stringValue ?? "") == (try await c.eventTypes(for: h["id"]?.stringValue ?? "")))
+                #expect(
+                    try await c.eventTypes(for: b["id"]?.stringValue ?? "")
+                        == (try await c.eventTypes(for: h["id"]?.stringValue ?? ""))
+                )
             }
-            #expect(try await c.eventTypes(for: browserAccounts[0]["id"]?.stringValue ?? "").contains("financial_connections.account.created"))
+            #expect(
+                try await c.eventTypes(for: browserAccounts[0]["id"]?.stringValue ?? "").contains(
+                    "financial_connections.account.created"
+                )
+            )
 
             // The flow is over: opening it again says so.
             let again = try await Self.get(c, "/link/\(secret)")
@@ -180,7 +218,11 @@ import Testing
             let picked = try await Self.get(c, "/link/\(secret)/institutions/\(Self.bankNonOAuth)")
             #expect(picked.headers[.location] == "/link/\(secret)/login?institution=\(Self.bankNonOAuth)")
             let login = try await Self.follow(c, picked)
-            #expect(Self.testIDs(login.text).contains(allOf: ["login-username", "login-password", "login-submit", "login-hint", "cancel"]))
+            #expect(
+                Self.testIDs(login.text).contains(allOf: [
+                    "login-username", "login-password", "login-submit", "login-hint", "cancel",
+                ])
+            )
             let url = "/link/\(secret)/login"
             func submit(_ step: String, _ fields: [(String, String)]) async throws -> Reply {
                 try await Self.post(c, url, [("institution", Self.bankNonOAuth), ("step", step)] + fields)
@@ -209,13 +251,23 @@ import Testing
             #expect(try await Self.follow(c, confirm).text.contains("Confirm your code"))
             let options = try await submit("confirm_mfa", [("answer", "options")])
             let optionsPage = try await Self.follow(c, options)
-            #expect(Self.testIDs(optionsPage.text).contains(allOf: ["login-option-1", "login-option-2", "login-option-3"]))
+            #expect(
+                Self.testIDs(optionsPage.text).contains(allOf: ["login-option-1", "login-option-2", "login-option-3"])
+            )
             let chosen = try await submit("options", [("answer", "2")])
             #expect(chosen.headers[.location] == "/link/\(secret)/accounts?institution=\(Self.bankNonOAuth)")
 
             let picker = try await Self.follow(c, chosen)
-            #expect(Self.testIDs(picker.text).contains(allOf: ["account-everyday-checking", "account-high-yield-savings", "account-rewards-credit-card"]))
-            let linked = try await Self.post(c, "/link/\(secret)/accounts", [("institution", Self.bankNonOAuth), ("account", "everyday-checking")])
+            #expect(
+                Self.testIDs(picker.text).contains(allOf: [
+                    "account-everyday-checking", "account-high-yield-savings", "account-rewards-credit-card",
+                ])
+            )
+            let linked = try await Self.post(
+                c,
+                "/link/\(secret)/accounts",
+                [("institution", Self.bankNonOAuth), ("account", "everyday-checking")]
+            )
             #expect(linked.headers[.location] == "/link/\(secret)/result")
             let session = try await c.get("/v1/financial_connections/sessions/\(id)")
             #expect(session["status"] == "succeeded")
@@ -227,13 +279,22 @@ import Testing
     @Test func plainCredentialsIgnoreMagicWords() async throws {
         try await TestApp().run { c in
             let (_, secret) = try await Self.session(c)
-            let login = try await Self.follow(c, try await Self.get(c, "/link/\(secret)/institutions/\(Self.testNonOAuth)"))
+            let login = try await Self.follow(
+                c,
+                try await Self.get(c, "/link/\(secret)/institutions/\(Self.testNonOAuth)")
+            )
             #expect(!Self.testIDs(login.text).contains("login-hint"))
             let ok = try await Self.post(
-                c, "/link/\(secret)/login", [("institution", Self.testNonOAuth), ("step", "login"), ("username", "u"), ("password", "error")])
+                c,
+                "/link/\(secret)/login",
+                [("institution", Self.testNonOAuth), ("step", "login"), ("username", "u"), ("password", "error")]
+            )
             #expect(ok.headers[.location] == "/link/\(secret)/accounts?institution=\(Self.testNonOAuth)")
             let empty = try await Self.post(
-                c, "/link/\(secret)/login", [("institution", Self.testNonOAuth), ("step", "login"), ("username", ""), ("password", "")])
+                c,
+                "/link/\(secret)/login",
+                [("institution", Self.testNonOAuth), ("step", "login"), ("username", ""), ("password", "")]
+            )
             #expect(empty.status == 200)
             #expect(empty.text.contains("Enter a username and a password"))
         }
@@ -243,7 +304,9 @@ import Testing
     func errorWordFailsTheSession(_ field: String, _ value: String) async throws {
         try await TestApp().run { c in
             let (id, secret) = try await Self.session(c)
-            var fields = [("institution", Self.bankNonOAuth), ("step", "login"), ("username", "jenny"), ("password", "pw")]
+            var fields = [
+                ("institution", Self.bankNonOAuth), ("step", "login"), ("username", "jenny"), ("password", "pw"),
+            ]
             fields.removeAll { $0.0 == field }
             fields.append((field, value))
             let failed = try await Self.post(c, "/link/\(secret)/login", fields)
@@ -261,7 +324,10 @@ import Testing
         try await TestApp().run { c in
             let (id, secret) = try await Self.session(c)
             let failed = try await Self.post(
-                c, "/link/\(secret)/login", [("institution", Self.bankNonOAuth), ("step", "mfa"), ("answer", "error")])
+                c,
+                "/link/\(secret)/login",
+                [("institution", Self.bankNonOAuth), ("step", "mfa"), ("answer", "error")]
+            )
             #expect(failed.headers[.location] == "/link/\(secret)/result")
             #expect(try await c.get("/v1/financial_connections/sessions/\(id)")["status"] == "failed")
         }
@@ -271,7 +337,11 @@ import Testing
         try await TestApp().run { c in
             let (id, secret) = try await Self.session(c)
             let bank = try await Self.follow(c, try await Self.get(c, "/link/\(secret)/institutions/\(Self.testOAuth)"))
-            let denied = try await Self.post(c, "/bank-oauth/\(Self.testOAuth)", [("state", try Self.state(bank.text)), ("decision", "deny")])
+            let denied = try await Self.post(
+                c,
+                "/bank-oauth/\(Self.testOAuth)",
+                [("state", try Self.state(bank.text)), ("decision", "deny")]
+            )
             #expect(denied.headers[.location]?.hasSuffix("&error=access_denied") == true)
             let back = try await Self.get(c, try #require(denied.headers[.location]))
             #expect(back.headers[.location] == "/link/\(secret)/result")
@@ -287,10 +357,16 @@ import Testing
             let (deniedID, deniedSecret) = try await Self.session(c)
             let search = try await Self.get(c, "/link/\(deniedSecret)/institutions?q=denied")
             #expect(Self.testIDs(search.text).contains("institution-\(Self.deniedOAuth)"))
-            let page2 = try await Self.follow(c, try await Self.get(c, "/link/\(deniedSecret)/institutions/\(Self.deniedOAuth)"))
+            let page2 = try await Self.follow(
+                c,
+                try await Self.get(c, "/link/\(deniedSecret)/institutions/\(Self.deniedOAuth)")
+            )
             #expect(Self.testIDs(page2.text).contains("oauth-denies"))
             let approved = try await Self.post(
-                c, "/bank-oauth/\(Self.deniedOAuth)", [("state", try Self.state(page2.text)), ("decision", "approve")])
+                c,
+                "/bank-oauth/\(Self.deniedOAuth)",
+                [("state", try Self.state(page2.text)), ("decision", "approve")]
+            )
             #expect(approved.headers[.location]?.hasSuffix("&error=access_denied") == true)
             let end = try await Self.follow(c, approved)
             #expect(end.text.contains("Access denied"))
@@ -311,7 +387,10 @@ import Testing
             let noState = try await Self.get(c, "/bank-oauth/\(Self.testOAuth)")
             #expect(noState.status == 400)
             #expect(Self.isHTML(noState))
-            let otherBank = try await Self.get(c, "/bank-oauth/fcinst_Qn1aNn8l07746s?state=\(try Self.state(bank.text))")
+            let otherBank = try await Self.get(
+                c,
+                "/bank-oauth/fcinst_Qn1aNn8l07746s?state=\(try Self.state(bank.text))"
+            )
             #expect(otherBank.status == 404)
             #expect(try await Self.get(c, "/oauth/callback?state=\(try Self.state(bank.text))").status == 400)
         }
@@ -319,7 +398,10 @@ import Testing
 
     @Test func cancelFromAnyPage() async throws {
         try await TestApp().run { c in
-            for page in ["", "/institutions", "/accounts?institution=\(Self.testOAuth)", "/login?institution=\(Self.bankNonOAuth)&step=mfa"] {
+            for page in [
+                "", "/institutions", "/accounts?institution=\(Self.testOAuth)",
+                "/login?institution=\(Self.bankNonOAuth)&step=mfa",
+            ] {
                 let (id, secret) = try await Self.session(c)
                 let shown = try await Self.get(c, "/link/\(secret)\(page)")
                 #expect(shown.text.contains(#"<form method="post" action="/link/\#(secret)/cancel">"#), "\(page)")
@@ -347,7 +429,11 @@ import Testing
                 // Going around the picker does not help.
                 let login = try await Self.get(c, "/link/\(secret)/login?institution=\(bank)")
                 #expect(Self.testIDs(login.text).contains("institution-unavailable"))
-                let link = try await Self.post(c, "/link/\(secret)/accounts", [("institution", bank), ("account", "checking")])
+                let link = try await Self.post(
+                    c,
+                    "/link/\(secret)/accounts",
+                    [("institution", bank), ("account", "checking")]
+                )
                 #expect(Self.testIDs(link.text).contains("institution-unavailable"))
             }
             #expect(try await c.get("/v1/financial_connections/sessions/\(id)")["status"] == "pending")
@@ -363,10 +449,18 @@ import Testing
             let none = try await Self.post(c, "/link/\(secret)/accounts", [("institution", Self.testOAuth)])
             #expect(none.status == 400)
             #expect(none.text.contains("Select at least one account"))
-            let ineligible = try await Self.post(c, "/link/\(secret)/accounts", [("institution", Self.testOAuth), ("account", "checking-success")])
+            let ineligible = try await Self.post(
+                c,
+                "/link/\(secret)/accounts",
+                [("institution", Self.testOAuth), ("account", "checking-success")]
+            )
             #expect(ineligible.status == 400)
             #expect(Self.testIDs(ineligible.text).contains("accounts-error"))
-            let unknown = try await Self.post(c, "/link/\(secret)/accounts", [("institution", Self.testOAuth), ("account", "nope")])
+            let unknown = try await Self.post(
+                c,
+                "/link/\(secret)/accounts",
+                [("institution", Self.testOAuth), ("account", "nope")]
+            )
             #expect(unknown.status == 400)
             #expect(try await c.get("/v1/financial_connections/sessions/\(id)")["status"] == "pending")
             let unknownBank = try await Self.get(c, "/link/\(secret)/institutions/fcinst_nope")
@@ -379,7 +473,12 @@ import Testing
         try await TestApp().run { c in
             let (_, secret) = try await Self.session(c)
             let found = try await Self.get(c, "/link/\(secret)/institutions?q=tokenized")
-            #expect(Self.testIDs(found.text).contains(allOf: ["institution-fcinst_SimTanExpired1", "institution-fcinst_SimTanExpiring", "institution-fcinst_SimTanImmedExp"]))
+            #expect(
+                Self.testIDs(found.text).contains(allOf: [
+                    "institution-fcinst_SimTanExpired1", "institution-fcinst_SimTanExpiring",
+                    "institution-fcinst_SimTanImmedExp",
+                ])
+            )
             #expect(!Self.testIDs(found.text).contains("institution-\(Self.testOAuth)"))
             let evil = "<script>alert(1)</script>\"'&"
             let page = try await Self.get(c, "/link/\(secret)/institutions?q=\(FormFields.escape(evil))")
@@ -390,21 +489,30 @@ import Testing
 
             // A username echoed back on a retry is escaped too.
             let retry = try await Self.post(
-                c, "/link/\(secret)/login",
-                [("institution", Self.bankNonOAuth), ("step", "login"), ("username", "\"><img src=x onerror=alert(1)>"), ("password", "incorrect")])
+                c,
+                "/link/\(secret)/login",
+                [
+                    ("institution", Self.bankNonOAuth), ("step", "login"),
+                    ("username", "\"><img src=x onerror=alert(1)>"), ("password", "incorrect"),
+                ]
+            )
             #expect(!retry.text.contains("<img"))
             #expect(retry.text.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
 
             // So are the flow context's key and origin, in attributes and in the script that posts to the host.
             let hostile = try await Self.get(
-                c, "/link/\(secret)/institutions?origin=\(FormFields.escape("\"></script><script>alert(1)</script>"))")
+                c,
+                "/link/\(secret)/institutions?origin=\(FormFields.escape("\"></script><script>alert(1)</script>"))"
+            )
             #expect(!hostile.text.contains("<script>alert"))
         }
     }
 
     @Test func wrongOrUsedSecretsShowAnErrorPage() async throws {
         try await TestApp().run { c in
-            for path in ["/link/fcsess_client_secret_nope", "/link/not-a-secret", "/link/fcsess_client_secret_nope/institutions"] {
+            for path in [
+                "/link/fcsess_client_secret_nope", "/link/not-a-secret", "/link/fcsess_client_secret_nope/institutions",
+            ] {
                 let r = try await Self.get(c, path)
                 #expect(r.status == 404, "\(path)")
                 #expect(Self.isHTML(r))
@@ -422,7 +530,10 @@ import Testing
             #expect(try await Self.get(c, "/v1/nowhere").headers[.contentType] == "application/json")
 
             // In the Stripe.js modal, the error also goes to the host page, which resolves {error}.
-            let embedded = try await Self.get(c, "/link/fcsess_client_secret_nope?key=pk_test_alice&origin=http%3A%2F%2F127.0.0.1%3A8000")
+            let embedded = try await Self.get(
+                c,
+                "/link/fcsess_client_secret_nope?key=pk_test_alice&origin=http%3A%2F%2F127.0.0.1%3A8000"
+            )
             #expect(embedded.text.contains(#""type":"stripe-sim:fc-error""#))
             #expect(embedded.text.contains(#""code":"resource_missing""#))
             #expect(embedded.text.contains(#"postMessage(message, "http://127.0.0.1:8000")"#))
@@ -458,9 +569,16 @@ import Testing
             let origin = "&origin=http%3A%2F%2F127.0.0.1%3A8000"
             let accounts = try await Self.throughTestOAuth(c, secret, query: "?key=pk_test_alice\(origin)")
             #expect(accounts.status == 200)
-            #expect(accounts.text.contains("/link/\(secret)/accounts?key=pk_test_alice\(origin.replacingOccurrences(of: "&", with: "&amp;"))"))
+            #expect(
+                accounts.text.contains(
+                    "/link/\(secret)/accounts?key=pk_test_alice\(origin.replacingOccurrences(of: "&", with: "&amp;"))"
+                )
+            )
             let linked = try await Self.post(
-                c, "/link/\(secret)/accounts?key=pk_test_alice\(origin)", [("institution", Self.testOAuth), ("account", "checking-success")])
+                c,
+                "/link/\(secret)/accounts?key=pk_test_alice\(origin)",
+                [("institution", Self.testOAuth), ("account", "checking-success")]
+            )
             let result = try await Self.follow(c, linked)
             let end = try await Self.get(c, try Self.href(result.text, "done"))
             #expect(end.status == 200)  // the modal ignores return_url
@@ -478,10 +596,17 @@ import Testing
             #expect(r.status == 303)
             #expect(r.headers[.location] == "myapp://done?status=cancelled&session=\(cancelledID)")
 
-            let (id, secret) = try await Self.session(c, extra: "&return_url=\(FormFields.escape("https://example.com/back?x=1#frag"))")
+            let (id, secret) = try await Self.session(
+                c,
+                extra: "&return_url=\(FormFields.escape("https://example.com/back?x=1#frag"))"
+            )
             let accounts = try await Self.throughTestOAuth(c, secret)
             #expect(accounts.status == 200)
-            let linked = try await Self.post(c, "/link/\(secret)/accounts", [("institution", Self.testOAuth), ("account", "savings")])
+            let linked = try await Self.post(
+                c,
+                "/link/\(secret)/accounts",
+                [("institution", Self.testOAuth), ("account", "savings")]
+            )
             let result = try await Self.follow(c, linked)
             let end = try await Self.get(c, try Self.href(result.text, "done"))
             #expect(end.status == 303)
@@ -495,7 +620,10 @@ import Testing
     }
 
     @Test func helpers() throws {
-        #expect(HostedFlowPages.redacted(path: "/link/fcsess_client_secret_abcdef123456/accounts") == "/link/fcsess_client_secret_****3456/accounts")
+        #expect(
+            HostedFlowPages.redacted(path: "/link/fcsess_client_secret_abcdef123456/accounts")
+                == "/link/fcsess_client_secret_****3456/accounts"
+        )
         #expect(HostedFlowPages.redacted(path: "/v1/customers") == "/v1/customers")
         let ctx = FlowContext(secret: "fcsess_client_secret_abc", key: "pk_test_x", origin: "http://h:1")
         let state = ctx.oauthState(institution: Self.testOAuth)
@@ -509,7 +637,10 @@ import Testing
         #expect(FlowContext(secret: "s", origin: "https://a.example").targetOrigin == "https://a.example")
         let html: HTML = "<p title=\"\("\"x'")\">\("<b>")</p>\(HTML("<i>ok</i>"))"
         #expect(html.description == "<p title=\"&quot;x&#39;\">&lt;b&gt;</p><i>ok</i>")
-        #expect(HTML.scriptJSON(["a": "</script><!--\u{2028}"]).description == #"{"a":"\u003c/script\u003e\u003c!--\u2028"}"#)
+        #expect(
+            HTML.scriptJSON(["a": "</script><!--\u{2028}"]).description
+                == #"{"a":"\u003c/script\u003e\u003c!--\u2028"}"#
+        )
         let fields = FormFields("a=1&a=2+3&b=%3Cx%3E&c")
         #expect(fields.all("a") == ["1", "2 3"])
         #expect(fields["b"] == "<x>")

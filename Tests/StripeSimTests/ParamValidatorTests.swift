@@ -58,13 +58,25 @@ import Testing
 
     @Test func metadataLimits() throws {
         let many = (0...50).map { "metadata[k\($0)]=v" }.joined(separator: "&")
-        #expect(failure("amount=1&" + many)?.message.contains("Metadata can have up to 50 keys, but you've set 51") == true)
+        #expect(
+            failure("amount=1&" + many)?.message.contains("Metadata can have up to 50 keys, but you've set 51") == true
+        )
         let longKey = String(repeating: "k", count: 41)
-        #expect(failure("amount=1&metadata[\(longKey)]=v")?.message.hasPrefix("Metadata keys can have up to 40 characters") == true)
+        #expect(
+            failure("amount=1&metadata[\(longKey)]=v")?.message.hasPrefix("Metadata keys can have up to 40 characters")
+                == true
+        )
         let longValue = String(repeating: "v", count: 501)
-        #expect(failure("amount=1&metadata[k]=\(longValue)")?.message.hasPrefix("Metadata values can have up to 500 characters") == true)
+        #expect(
+            failure("amount=1&metadata[k]=\(longValue)")?.message.hasPrefix(
+                "Metadata values can have up to 500 characters"
+            ) == true
+        )
         #expect(failure("amount=1&metadata[k][x]=1") != nil)
-        #expect(try check("amount=1&metadata[\(String(repeating: "k", count: 40))]=\(String(repeating: "v", count: 500))").has("metadata"))
+        #expect(
+            try check("amount=1&metadata[\(String(repeating: "k", count: 40))]=\(String(repeating: "v", count: 500))")
+                .has("metadata")
+        )
     }
 
     @Test func unknownIsReportedBeforeTypeErrors() throws {

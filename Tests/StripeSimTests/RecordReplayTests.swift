@@ -9,7 +9,8 @@ import Yams
 
 /// An app that records into memory, driven through an in-process transport.
 func withRecordingApp(
-    ids: IDGenerator = .seeded(1), _ body: @escaping @Sendable (any StripeTransport) async throws -> Void
+    ids: IDGenerator = .seeded(1),
+    _ body: @escaping @Sendable (any StripeTransport) async throws -> Void
 ) async throws -> [RecordedExchange] {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
@@ -28,11 +29,17 @@ func withRecordingApp(
 func recordSession() async throws -> [RecordedExchange] {
     try await withRecordingApp { t in
         let c = try await t.call(
-            "POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")]
+            "POST",
+            "/v1/customers",
+            "email=jenny%40example.com&metadata[order]=1",
+            headers: [("Idempotency-Key", "k1")]
         )
         let id = c.json?["id"]?.stringValue ?? ""
         _ = try await t.call(
-            "POST", "/v1/customers", "email=jenny%40example.com&metadata[order]=1", headers: [("Idempotency-Key", "k1")]
+            "POST",
+            "/v1/customers",
+            "email=jenny%40example.com&metadata[order]=1",
+            headers: [("Idempotency-Key", "k1")]
         )
         _ = try await t.call("POST", "/v1/customers/\(id)", "name=Jenny")
         _ = try await t.call("GET", "/v1/customers/\(id)?expand[]=test_clock")
@@ -43,11 +50,15 @@ func recordSession() async throws -> [RecordedExchange] {
         let clock = try await t.call("POST", "/v1/test_helpers/test_clocks", "frozen_time=1767225600")
         _ = try await t.call("POST", "/v1/customers", "test_clock=\(clock.json?["id"]?.stringValue ?? "")")
         _ = try await t.call(
-            "POST", "/v2/core/accounts",
-            #"{"display_name": "V2", "configuration": {"customer": {}}, "include": ["configuration.customer"]}"#)
+            "POST",
+            "/v2/core/accounts",
+            #"{"display_name": "V2", "configuration": {"customer": {}}, "include": ["configuration.customer"]}"#
+        )
         _ = try await t.call(
-            "POST", "/v1/test_helpers/fault_rules",
-            "match[path]=/v1/customers&match[method]=POST&trigger[nth]=1&effect[drop]=after")
+            "POST",
+            "/v1/test_helpers/fault_rules",
+            "match[path]=/v1/customers&match[method]=POST&trigger[nth]=1&effect[drop]=after"
+        )
         _ = try? await t.call("POST", "/v1/customers", "name=Dropped", headers: [("Idempotency-Key", "k2")])
         _ = try await t.call("POST", "/v1/customers", "name=Dropped", headers: [("Idempotency-Key", "k2")])
         _ = try await t.call("GET", "/v1/customers", key: "sk_test_other")
@@ -79,7 +90,8 @@ func recordSession() async throws -> [RecordedExchange] {
         #expect(SecretMasker.mask(once) == once)
         #expect(
             SecretMasker.mask("invalid_request_error client_secret test_helpers")
-                == "invalid_request_error client_secret test_helpers")
+                == "invalid_request_error client_secret test_helpers"
+        )
     }
 }
 
@@ -116,7 +128,8 @@ func recordSession() async throws -> [RecordedExchange] {
     @Test func invalidKeysAreKeptMaskedAsStripeMasksThem() {
         #expect(
             RecordedAuth(authorization: "Bearer sk_live_0123456789abcdef")
-                == RecordedAuth(scheme: "invalid", header: "Bearer sk_live_************cdef"))
+                == RecordedAuth(scheme: "invalid", header: "Bearer sk_live_************cdef")
+        )
         #expect(RecordedAuth(authorization: nil) == .none)
         let basic = RecordedAuth(authorization: "Basic " + Data("sk_test_abc:".utf8).base64EncodedString())
         #expect(basic.scheme == "basic" && basic.key == SecretMasker.mask("sk_test_abc"))
@@ -128,9 +141,17 @@ func recordSession() async throws -> [RecordedExchange] {
         for n in 0..<2 {
             let recorder = try Recorder(path: path)
             recorder.record(
-                method: "GET", path: "/v1/customers", query: "limit=\(n)", authorization: "Bearer sk_test_abc",
-                headers: [("Accept", "*/*")], body: "", status: 200, responseHeaders: [("Request-Id", "req_1")],
-                responseBody: #"{"object": "list"}"#, dropped: nil)
+                method: "GET",
+                path: "/v1/customers",
+                query: "limit=\(n)",
+                authorization: "Bearer sk_test_abc",
+                headers: [("Accept", "*/*")],
+                body: "",
+                status: 200,
+                responseHeaders: [("Request-Id", "req_1")],
+                responseBody: #"{"object": "list"}"#,
+                dropped: nil
+            )
         }
         let recording = try RecordedExchange.load(path)
         #expect(recording.map(\.seq) == [1, 2])
@@ -164,10 +185,19 @@ func recordSession() async throws -> [RecordedExchange] {
     @Test func theReplayClockFollowsTheRecordingsElapsedTime() async throws {
         func create(_ seq: Int, _ elapsed: Int) -> RecordedExchange {
             RecordedExchange(
-                seq: seq, method: "POST", path: "/v1/customers", query: "",
+                seq: seq,
+                method: "POST",
+                path: "/v1/customers",
+                query: "",
                 auth: RecordedAuth(scheme: "bearer", key: "sk_test_rec1"),
-                headers: ["content-type": "application/x-www-form-urlencoded"], body: "name=x", status: 200,
-                responseHeaders: [:], response: nil, dropped: nil, elapsedMillis: elapsed)
+                headers: ["content-type": "application/x-www-form-urlencoded"],
+                body: "name=x",
+                status: 200,
+                responseHeaders: [:],
+                response: nil,
+                dropped: nil,
+                elapsedMillis: elapsed
+            )
         }
         // A second session appended to the file starts again from 0: time keeps moving forward.
         let recording = [create(1, 0), create(2, 5_000), create(3, 1_000)]
@@ -198,7 +228,8 @@ func recordSession() async throws -> [RecordedExchange] {
                 in:
                     #"{"id": "cus_Ab12", "x": "invalid_request_error", "c": "cus_Ab12", "p": "PAVCXIBT", "u": "/v1/customers/cus_Zz99/sources"}"#
             )
-                == ["cus_Ab12", "PAVCXIBT", "cus_Zz99"])
+                == ["cus_Ab12", "PAVCXIBT", "cus_Zz99"]
+        )
         var ids = IDMap()
         ids.learn(recorded: ["cus_A1aa", "req_B2bb", "CODE1234"], replay: ["cus_X9xx", "req_Y8yy", "ZZZZ9999"])
         #expect(ids.rewrite("/v1/customers/cus_A1aa?x=cus_A1aax") == "/v1/customers/cus_X9xx?x=cus_A1aax")
@@ -217,7 +248,8 @@ func recordSession() async throws -> [RecordedExchange] {
         #expect(
             JSONCompare.differences(["a": [1, 2], "b": 1], ["a": [1], "c": 1]) == [
                 "$.a: recorded 2 elements, replay 1", "$.b: only in the recording (1)", "$.c: only in the replay (1)",
-            ])
+            ]
+        )
     }
 
     @Test(.timeLimit(.minutes(1))) func serveRecordThenReplayFromTheCommandLine() async throws {

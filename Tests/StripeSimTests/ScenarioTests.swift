@@ -94,7 +94,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(f.effect.error?.declineCode == "insufficient_funds")
         #expect(f.effect.latencyMillis == 5)
         #expect(s.steps.count == 9)
-        guard case .request(let r) = s.steps[0].action else { Issue.record("not a request"); return }
+        guard case .request(let r) = s.steps[0].action else {
+            Issue.record("not a request")
+            return
+        }
         #expect(r.method == "POST" && r.path == "/v1/customers")
         #expect(r.params == ["email": "a@b.c", "metadata": ["n": 1]])
         #expect(r.headers == ["X-Test": "yes"])
@@ -106,13 +109,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(e.eventSequence?.exact == false)
         #expect(s.steps[0].save == [Capture(name: "customer", path: "$.id")])
         #expect(s.steps[0].line == 14)
-        guard case .request(let short) = s.steps[1].action else { Issue.record("not a request"); return }
+        guard case .request(let short) = s.steps[1].action else {
+            Issue.record("not a request")
+            return
+        }
         #expect(short.method == "GET" && short.path == "/v1/customers/{{customer}}" && short.retries == 0)
-        guard case .completeSession(let c) = s.steps[2].action else { Issue.record("not complete_session"); return }
+        guard case .completeSession(let c) = s.steps[2].action else {
+            Issue.record("not complete_session")
+            return
+        }
         #expect(c.accounts == ["a", "b"] && c.outcome == "failed")
-        guard case .advanceClock(let a) = s.steps[3].action else { Issue.record("not advance_clock"); return }
+        guard case .advanceClock(let a) = s.steps[3].action else {
+            Issue.record("not advance_clock")
+            return
+        }
         #expect(a.byMillis == 5 * 86_400_000 && a.timeoutMillis == 3000)
-        guard case .advanceClock(let b) = s.steps[4].action else { Issue.record("not advance_clock"); return }
+        guard case .advanceClock(let b) = s.steps[4].action else {
+            Issue.record("not advance_clock")
+            return
+        }
         #expect(b.to == 1_800_000_000 && b.timeoutMillis == 10_000)
         guard case .waitFor(let w) = s.steps[5].action, case .event(let type, let object) = w.condition else {
             Issue.record("not wait_for event")
@@ -124,7 +139,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             return
         }
         #expect(q == ["limit": 3] && whereList.map(\.path) == ["$.status"])
-        guard case .sleep(let ms) = s.steps[8].action else { Issue.record("not sleep"); return }
+        guard case .sleep(let ms) = s.steps[8].action else {
+            Issue.record("not sleep")
+            return
+        }
         #expect(ms == 1500)
     }
 
@@ -225,7 +243,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         for name in ["b.yaml", "a.yml", "notes.txt", "sub/c.yaml"] {
             let url = dir.appendingPathComponent(name)
             try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try "name: x\nsteps:\n  - sleep: 1s\n".write(to: url, atomically: true, encoding: .utf8)
         }
         let files = try Scenario.files(in: [dir.path])
@@ -239,7 +259,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(files.count >= 6)
         for file in files { _ = try Scenario.load(file) }
         let schema = try String(
-            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/scenario.schema.json"), encoding: .utf8)
+            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/scenario.schema.json"),
+            encoding: .utf8
+        )
         #expect(JSONValue.parse(schema)?["title"] == "stripe-sim scenario")
     }
 }
@@ -251,7 +273,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(
             try Template.render(["a": "{{n}}", "b": "n={{n}}", "{{id}}": ["{{flag}}"]], vars) == [
                 "a": 42, "b": "n=42", "cus_1": [true],
-            ])
+            ]
+        )
         let error = #expect(throws: ScenarioError.self) { try Template.render("{{missing}}", vars) }
         #expect(error?.message.contains("unknown capture {{missing}}; available: {{flag}}, {{id}}, {{n}}") == true)
         #expect(throws: ScenarioError.self) { try Template.render("{{open", vars) }
@@ -287,8 +310,12 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             decoded?["metadata"]
                 == .hash(
                     {
-                        var h = RawHash(); h["k"] = .string("v w"); return h
-                    }()))
+                        var h = RawHash()
+                        h["k"] = .string("v w")
+                        return h
+                    }()
+                )
+        )
     }
 }
 
@@ -321,7 +348,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                   params: {display_name: "{{email}}", metadata: {n: "{{balance}}", s: "n={{balance}}"}}
                 expect:
                   json: {$.display_name: a@example.com, $.metadata.n: "7"}
-            """, observer: options)
+            """,
+            observer: options
+        )
         #expect(r.passed, "\(firstFailure(r) ?? "")")
         let requests = sent.withLock { $0 }
         let customer = try #require(r.steps.first).summary
@@ -339,7 +368,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             name: unknown capture
             steps:
               - request: GET /v1/customers/{{nobody}}
-            """)
+            """
+        )
         #expect(firstFailure(unknown)?.contains("unknown capture {{nobody}}; available: {{now}}, {{run}}") == true)
         let missing = try await runScenario(
             """
@@ -348,7 +378,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
               - request: GET /v1/customers
                 save:
                   first: $.data[0].id
-            """)
+            """
+        )
         #expect(firstFailure(missing) == "save first: $.data[0].id is not in the response")
     }
 
@@ -378,7 +409,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
               - request: GET /v1/events
                 expect:
                   event_sequence: {object: "{{c}}", types: [customer.updated], exact: false}
-            """)
+            """
+        )
         #expect(passing.passed, "\(firstFailure(passing) ?? "")")
 
         let cases: [(String, String)] = [
@@ -408,7 +440,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                   - request: GET /v1/customers/{{c}}
                     expect:
                       \(expectation)
-                """)
+                """
+            )
             #expect(r.steps[1].outcome == .failed, "\(expectation)")
             #expect(r.steps[1].failure?.contains(message) == true, "\(expectation): \(r.steps[1].failure ?? "passed")")
             #expect(r.steps[1].excerpt?.hasPrefix("HTTP 200") == true)
@@ -424,7 +457,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 request: {method: POST, path: /v1/customers, params: {nope: 1}}
                 expect: {status: 200, json: {$.id: {exists: true}}}
               - request: GET /v1/customers
-            """)
+            """
+        )
         #expect(!r.passed)
         #expect(r.steps.map(\.outcome) == [.failed, .skipped])
         #expect(
@@ -452,29 +486,37 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 save: {evt: $.id}
               - wait_for: {get: "/v1/events/{{evt}}", until: {$.type: customer.created}}
               - wait_for: {event: customer.deleted, object_id: "{{c}}", timeout: 50ms}
-            """)
+            """
+        )
         #expect(r.steps.map(\.outcome) == [.passed, .passed, .passed, .failed])
         #expect(
             r.steps[3].failure?.hasPrefix("timed out after 0.05s (0 customer.deleted events so far, none about cus_")
-                == true)
+                == true
+        )
         let until = try await runScenario(
             """
             name: until
             steps:
               - wait_for: {get: /v1/customers, until: {$.data: {count: 1}}, timeout: 30ms}
-            """)
+            """
+        )
         #expect(
-            firstFailure(until) == "timed out after 0.03s (last answer: HTTP 200, $.data: expected 1 element, got 0)")
+            firstFailure(until) == "timed out after 0.03s (last answer: HTTP 200, $.data: expected 1 element, got 0)"
+        )
         let deliveries = try await runScenario(
             """
             name: deliveries
             steps:
               - wait_for: {webhook_delivery: {where: {$.status: succeeded}}, timeout: 30ms}
                 expect: {status: 200}
-            """)
+            """
+        )
         // No endpoint, so no delivery ever appears: the step times out instead of hanging.
         #expect(deliveries.steps[0].outcome == .failed)
-        #expect(firstFailure(deliveries)?.hasPrefix("timed out after 0.03s") == true, "\(firstFailure(deliveries) ?? "")")
+        #expect(
+            firstFailure(deliveries)?.hasPrefix("timed out after 0.03s") == true,
+            "\(firstFailure(deliveries) ?? "")"
+        )
     }
 
     @Test func advanceClockWaitsUntilReady() async throws {
@@ -492,7 +534,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 expect: {status: 400, json: {$.error.param: frozen_time}}
               - advance_clock: {clock: clock_missing, by: 1s}
                 expect: {status: 404}
-            """)
+            """
+        )
         #expect(r.passed, "\(firstFailure(r) ?? "")")
     }
 
@@ -511,7 +554,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 save: {t1: $.created}
               - request: GET /v1/customers
                 expect: {json: {$.data.0.created: "{{t1}}", $.data.1.created: "{{t0}}"}}
-            """)
+            """
+        )
         #expect(r.passed, "\(firstFailure(r) ?? "")")
         #expect(ContinuousClock.now - started < .seconds(30))
     }
@@ -532,13 +576,16 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
               - name: a 400 is not retried
                 request: {method: GET, path: /v1/customers, retries: 3}
                 expect: {status: 400, attempts: 1}
-            """)
+            """
+        )
         #expect(r.passed, "\(firstFailure(r) ?? "")")
     }
 
     @Test func runsAreByteIdenticalUnderTheSameSeed() async throws {
         let yaml = try String(
-            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/customer-lifecycle.yaml"), encoding: .utf8)
+            contentsOf: repositoryRoot.appendingPathComponent("Scenarios/customer-lifecycle.yaml"),
+            encoding: .utf8
+        )
         func bodies(seed: UInt64) async throws -> [String] {
             let log = Mutex<[String]>([])
             var options = ScenarioRunOptions()
@@ -563,17 +610,24 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func theScenarioLibraryPasses() async throws {
         let results = try await ScenarioRunner.run(
-            paths: [repositoryRoot.appendingPathComponent("Scenarios").path], tags: [], options: ScenarioRunOptions())
+            paths: [repositoryRoot.appendingPathComponent("Scenarios").path],
+            tags: [],
+            options: ScenarioRunOptions()
+        )
         #expect(results.count >= 7)
         for r in results { #expect(r.passed, "\(r.file): \(firstFailure(r) ?? "")") }
         let smoke = try await ScenarioRunner.run(
-            paths: [repositoryRoot.appendingPathComponent("Scenarios").path], tags: ["smoke"],
-            options: ScenarioRunOptions())
+            paths: [repositoryRoot.appendingPathComponent("Scenarios").path],
+            tags: ["smoke"],
+            options: ScenarioRunOptions()
+        )
         #expect(smoke.count >= 3 && smoke.count < results.count)
         await #expect(throws: ScenarioError.self) {
             _ = try await ScenarioRunner.run(
-                paths: [repositoryRoot.appendingPathComponent("Scenarios").path], tags: ["no-such-tag"],
-                options: ScenarioRunOptions())
+                paths: [repositoryRoot.appendingPathComponent("Scenarios").path],
+                tags: ["no-such-tag"],
+                options: ScenarioRunOptions()
+            )
         }
     }
 
@@ -590,9 +644,15 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func unreadableFilesAreFailedResultsNotSkipped() async throws {
         let dir = try temporaryDirectory()
         try "name: ok\nsteps:\n  - request: GET /v1/customers\n".write(
-            to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+            to: dir.appendingPathComponent("a.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
         try "name: broken\nsteps: [\n".write(
-            to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+            to: dir.appendingPathComponent("b.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
         let results = try await ScenarioRunner.run(paths: [dir.path], tags: [], options: ScenarioRunOptions())
         #expect(results.map(\.passed) == [true, false])
         #expect(results[1].error?.contains("b.yaml:") == true)
@@ -611,10 +671,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 request: {method: POST, path: /v1/customers, params: {x: "\\u0001"}}
                 expect: {status: 200}
               - request: GET /v1/customers
-            """)
+            """
+        )
         failing.file = "dir/fails.yaml"
         let broken = ScenarioResult(
-            file: "b.yaml", name: "b", tags: [], steps: [], error: "b.yaml:2: YAML syntax error\u{0}", seconds: 0)
+            file: "b.yaml",
+            name: "b",
+            tags: [],
+            steps: [],
+            error: "b.yaml:2: YAML syntax error\u{0}",
+            seconds: 0
+        )
         let xml = JUnit.xml([passing, failing, broken])
         #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "))
         #expect(xml.contains(#"tests="4" failures="1" errors="1" skipped="1""#))
@@ -628,7 +695,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         final class Delegate: NSObject, XMLParserDelegate, @unchecked Sendable {  // used on one thread
             var elements: [String] = []
             func parser(
-                _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                _ parser: XMLParser,
+                didStartElement name: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
                 attributes: [String: String] = [:]
             ) {
                 elements.append(name)

@@ -36,7 +36,10 @@ import Testing
 
     @Test func updateAndMetadataNullRemovesKeys() async throws {
         try await TestApp().run { c in
-            let id = try await c.postJSON("/v2/core/accounts", #"{"display_name": "A", "metadata": {"a": "1", "b": "2"}}"#).id
+            let id = try await c.postJSON(
+                "/v2/core/accounts",
+                #"{"display_name": "A", "metadata": {"a": "1", "b": "2"}}"#
+            ).id
             let r = try await c.postJSON("/v2/core/accounts/\(id)", #"{"display_name": "B", "metadata": {"a": null}}"#)
             #expect(r["display_name"] == "B")
             #expect(r["metadata"] == ["b": "2"])
@@ -64,7 +67,10 @@ import Testing
             let wrong = try await c.postJSON("/v2/core/accounts/\(id)/close", #"{"applied_configurations": []}"#)
             #expect(wrong.status == 400)
             #expect(wrong["error.code"] == "configs_must_match_to_close")
-            let closed = try await c.postJSON("/v2/core/accounts/\(id)/close", #"{"applied_configurations": ["customer"]}"#)
+            let closed = try await c.postJSON(
+                "/v2/core/accounts/\(id)/close",
+                #"{"applied_configurations": ["customer"]}"#
+            )
             #expect(closed["closed"] == true)
             #expect(try await c.get("/v2/core/accounts")["data"] == [])
             #expect(try await c.get("/v2/core/accounts?closed=true")["data"]?.arrayValue?.count == 1)

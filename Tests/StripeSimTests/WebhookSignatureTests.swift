@@ -14,7 +14,8 @@ import Testing
         #expect(WebhookSignature.v1(payload: Self.body, secret: Self.secret, timestamp: 1_700_000_000) == Self.expected)
         #expect(
             WebhookSignature.header(payload: Self.body, secret: Self.secret, timestamp: 1_700_000_000, includeV0: false)
-                == "t=1700000000,v1=\(Self.expected)")
+                == "t=1700000000,v1=\(Self.expected)"
+        )
     }
 
     @Test func headerCarriesADecoyV0ThatVerifiersIgnore() throws {
@@ -30,7 +31,9 @@ import Testing
     @Test func theKeyIsTheWholeSecretString() {
         // HMAC keyed with the UTF-8 bytes of "whsec_test_secret" itself: no prefix stripping, no base64.
         let mac = HMAC<SHA256>.authenticationCode(
-            for: Data("1700000000.\(Self.body)".utf8), using: SymmetricKey(data: Data(Self.secret.utf8)))
+            for: Data("1700000000.\(Self.body)".utf8),
+            using: SymmetricKey(data: Data(Self.secret.utf8))
+        )
         #expect(mac.map { String(format: "%02x", $0) }.joined() == Self.expected)
     }
 
@@ -57,7 +60,12 @@ import Testing
         try WebhookSignature.verify(header: header, payload: Self.body, secret: Self.secret, now: 1_600_000_000)
         // Tolerance 0 disables the age check.
         try WebhookSignature.verify(
-            header: header, payload: Self.body, secret: Self.secret, tolerance: 0, now: 1_800_000_000)
+            header: header,
+            payload: Self.body,
+            secret: Self.secret,
+            tolerance: 0,
+            now: 1_800_000_000
+        )
         #expect(throws: WebhookSignature.VerificationError.noMatch) {
             try WebhookSignature.verify(header: header, payload: Self.body, secret: "whsec_other", now: 1_700_000_000)
         }
@@ -73,9 +81,11 @@ import Testing
 @Suite struct WebhookScheduleTests {
     @Test func parsesRetrySchedules() {
         #expect(RetrySchedule.parse("1s,2s,4s") == RetrySchedule([.seconds(1), .seconds(2), .seconds(4)]))
-        #expect(RetrySchedule.parse("250ms, 1.5s, 2m, 1h, 3")?.delays == [
-            .milliseconds(250), .milliseconds(1500), .seconds(120), .seconds(3600), .seconds(3),
-        ])
+        #expect(
+            RetrySchedule.parse("250ms, 1.5s, 2m, 1h, 3")?.delays == [
+                .milliseconds(250), .milliseconds(1500), .seconds(120), .seconds(3600), .seconds(3),
+            ]
+        )
         #expect(RetrySchedule.parse("none") == RetrySchedule([]))
         #expect(RetrySchedule.parse("1s,,2s") == nil)
         #expect(RetrySchedule.parse("soon") == nil)
@@ -89,11 +99,24 @@ import Testing
 
     @Test func retriesFollowTheScheduleThenFail() {
         var d = WebhookDelivery(
-            id: "whdel_1", created: 0, event: "evt_1", eventType: "customer.created", eventSeq: 1, endpoint: "we_1",
-            url: "http://x")
+            id: "whdel_1",
+            created: 0,
+            event: "evt_1",
+            eventType: "customer.created",
+            eventSeq: 1,
+            endpoint: "we_1",
+            url: "http://x"
+        )
         let schedule = RetrySchedule([.seconds(1), .seconds(2)])
         func failed(_ at: Int) -> WebhookDelivery.Attempt {
-            .init(attemptedAt: at, url: "http://x", statusCode: 500, error: "HTTP 500", latencyMs: 1, responseBodyExcerpt: "no")
+            .init(
+                attemptedAt: at,
+                url: "http://x",
+                statusCode: 500,
+                error: "HTTP 500",
+                latencyMs: 1,
+                responseBodyExcerpt: "no"
+            )
         }
         d.record(failed(0), nowMs: 10_000, schedule: schedule)
         #expect(d.status == .pending && d.nextAttemptAt == 11_000)

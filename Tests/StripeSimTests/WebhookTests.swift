@@ -8,7 +8,9 @@ import Testing
 
 /// An app whose failed webhook deliveries retry fast.
 private func webhookApp(
-    retries: String = "200ms,200ms,200ms", ids: IDGenerator = .incrementing(), databasePath: String? = nil,
+    retries: String = "200ms,200ms,200ms",
+    ids: IDGenerator = .incrementing(),
+    databasePath: String? = nil,
     configure: (inout SimulatorConfiguration) -> Void = { _ in }
 ) throws -> TestApp {
     try TestApp(ids: ids, databasePath: databasePath) { config in
@@ -38,8 +40,10 @@ extension Client {
 
     /// Event ids, oldest first.
     func eventIDs(type: String = "customer.*") async throws -> [String] {
-        (try await get("/v1/events?limit=100&type=\(type)")["data"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
-            .reversed()
+        (try await get("/v1/events?limit=100&type=\(type)")["data"]?.arrayValue ?? []).compactMap {
+            $0["id"]?.stringValue
+        }
+        .reversed()
     }
 }
 
@@ -57,8 +61,10 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
     @Test func createRetrieveUpdateListDelete() async throws {
         try await TestApp().run { c in
             let created = try await c.createEndpoint(
-                "https://example.com/hooks", events: ["customer.created", "customer.updated"],
-                extra: [("description", "orders"), ("metadata[team]", "billing"), ("api_version", "2026-06-24.dahlia")])
+                "https://example.com/hooks",
+                events: ["customer.created", "customer.updated"],
+                extra: [("description", "orders"), ("metadata[team]", "billing"), ("api_version", "2026-06-24.dahlia")]
+            )
             #expect(created.status == 200)
             #expect(created.id.hasPrefix("we_"))
             #expect(created["object"] == "webhook_endpoint")
@@ -85,7 +91,8 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 form([
                     ("url", "http://127.0.0.1:9/other"), ("enabled_events[]", "*"), ("disabled", "true"),
                     ("description", ""), ("metadata[team]", ""), ("metadata[env]", "ci"),
-                ]))
+                ])
+            )
             #expect(updated.status == 200)
             #expect(updated["url"] == "http://127.0.0.1:9/other")
             #expect(updated["enabled_events"] == ["*"])
@@ -114,22 +121,27 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
         }
     }
 
-    @Test(arguments: [
-        // (body, status, code, param)
-        ("enabled_events[]=*", 400, "parameter_missing", "url"),
-        ("url=https%3A%2F%2Fexample.com", 400, "parameter_missing", "enabled_events"),
-        ("url=not+a+url&enabled_events[]=*", 400, "url_invalid", "url"),
-        ("url=ftp%3A%2F%2Fexample.com%2Fx&enabled_events[]=*", 400, "url_invalid", "url"),
-        ("url=https%3A%2F%2F&enabled_events[]=*", 400, "url_invalid", "url"),
-        ("url=example.com%2Fhooks&enabled_events[]=*", 400, "url_invalid", "url"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events[]=customer.created&enabled_events[]=customer.exploded", 400, nil,
-            "enabled_events[1]"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events=", 400, nil, "enabled_events"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&color=red", 400, "parameter_unknown", "color"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&secret=whsec_mine", 400, "parameter_unknown", "secret"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&api_version=latest", 400, nil, "api_version"),
-        ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&connect=maybe", 400, nil, "connect"),
-    ] as [(String, Int, String?, String)])
+    @Test(
+        arguments: [
+            // (body, status, code, param)
+            ("enabled_events[]=*", 400, "parameter_missing", "url"),
+            ("url=https%3A%2F%2Fexample.com", 400, "parameter_missing", "enabled_events"),
+            ("url=not+a+url&enabled_events[]=*", 400, "url_invalid", "url"),
+            ("url=ftp%3A%2F%2Fexample.com%2Fx&enabled_events[]=*", 400, "url_invalid", "url"),
+            ("url=https%3A%2F%2F&enabled_events[]=*", 400, "url_invalid", "url"),
+            ("url=example.com%2Fhooks&enabled_events[]=*", 400, "url_invalid", "url"),
+            (
+                "url=https%3A%2F%2Fexample.com&enabled_events[]=customer.created&enabled_events[]=customer.exploded",
+                400, nil,
+                "enabled_events[1]"
+            ),
+            ("url=https%3A%2F%2Fexample.com&enabled_events=", 400, nil, "enabled_events"),
+            ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&color=red", 400, "parameter_unknown", "color"),
+            ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&secret=whsec_mine", 400, "parameter_unknown", "secret"),
+            ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&api_version=latest", 400, nil, "api_version"),
+            ("url=https%3A%2F%2Fexample.com&enabled_events[]=*&connect=maybe", 400, nil, "connect"),
+        ] as [(String, Int, String?, String)]
+    )
     func rejectsBadCreates(_ body: String, _ status: Int, _ code: String?, _ param: String) async throws {
         try await TestApp().run { c in
             let r = try await c.post("/v1/webhook_endpoints", body)
@@ -180,7 +192,9 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
 
     @Test func helpersValidateTheirInput() async throws {
         try await TestApp().run { c in
-            #expect(try await c.post("/v1/test_helpers/events/evt_missing/redeliver")["error.code"] == "resource_missing")
+            #expect(
+                try await c.post("/v1/test_helpers/events/evt_missing/redeliver")["error.code"] == "resource_missing"
+            )
             _ = try await c.post("/v1/customers", "name=A")
             let event = try #require(try await c.eventIDs().first)
             let none = try await c.post("/v1/test_helpers/events/\(event)/redeliver")
@@ -211,7 +225,10 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 #expect(hit.headers[.contentType] == "application/json; charset=utf-8")
                 #expect(hit.headers[.userAgent] == "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
                 let items = hit.signature.split(separator: ",").map(String.init)
-                #expect(items.count == 3 && items[0].hasPrefix("t=") && items[1].hasPrefix("v1=") && items[2].hasPrefix("v0="))
+                #expect(
+                    items.count == 3 && items[0].hasPrefix("t=") && items[1].hasPrefix("v1=")
+                        && items[2].hasPrefix("v0=")
+                )
                 #expect(abs(hit.timestamp - wallNow()) < 60, "t is the current Unix time")
 
                 // The reference algorithm over the exact bytes received.
@@ -223,15 +240,28 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 let tampered = hit.body.replacingOccurrences(of: "hook@example.com", with: "evil@example.com")
                 #expect(tampered != hit.body)
                 #expect(throws: WebhookSignature.VerificationError.noMatch) {
-                    try WebhookSignature.verify(header: hit.signature, payload: tampered, secret: secret, now: wallNow())
+                    try WebhookSignature.verify(
+                        header: hit.signature,
+                        payload: tampered,
+                        secret: secret,
+                        now: wallNow()
+                    )
                 }
                 #expect(throws: WebhookSignature.VerificationError.timestampOutsideTolerance(hit.timestamp)) {
                     try WebhookSignature.verify(
-                        header: hit.signature, payload: hit.body, secret: secret, now: hit.timestamp + 301)
+                        header: hit.signature,
+                        payload: hit.body,
+                        secret: secret,
+                        now: hit.timestamp + 301
+                    )
                 }
                 #expect(throws: WebhookSignature.VerificationError.noMatch) {
                     try WebhookSignature.verify(
-                        header: hit.signature, payload: hit.body, secret: "whsec_someone_else", now: wallNow())
+                        header: hit.signature,
+                        payload: hit.body,
+                        secret: "whsec_someone_else",
+                        now: wallNow()
+                    )
                 }
 
                 // The body is the event, as the API renders it (pending_webhooks as of sending).
@@ -293,7 +323,12 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 let hits = try await receiver.waitFor(3, at: "flaky")
                 #expect(Set(hits.map(\.eventID)) == [event])
                 for hit in hits {
-                    try WebhookSignature.verify(header: hit.signature, payload: hit.body, secret: secret, now: wallNow())
+                    try WebhookSignature.verify(
+                        header: hit.signature,
+                        payload: hit.body,
+                        secret: secret,
+                        now: wallNow()
+                    )
                 }
                 #expect(hits[1].timestamp > hits[0].timestamp && hits[2].timestamp > hits[1].timestamp)
                 #expect(Set(hits.map(\.signature)).count == 3, "every attempt is signed afresh")
@@ -360,7 +395,9 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 _ = try await c.post("/v1/customers", "name=Fail")
                 let event = try #require(try await c.eventIDs().first)
                 let all = try await c.settledDeliveries(event: event, count: 2)
-                let byEndpoint = Dictionary(uniqueKeysWithValues: all.map { ($0["webhook_endpoint"]?.stringValue ?? "", $0) })
+                let byEndpoint = Dictionary(
+                    uniqueKeysWithValues: all.map { ($0["webhook_endpoint"]?.stringValue ?? "", $0) }
+                )
 
                 let r = try #require(byEndpoint[refused])
                 #expect(r["status"] == "failed")
@@ -436,13 +473,20 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 // A redelivery that succeeds counts as the endpoint's delivery.
                 receiver.recover("a")
                 receiver.recover("b")
-                let redelivered = try await c.post("/v1/test_helpers/events/\(event)/redeliver", "webhook_endpoint=\(a)")
+                let redelivered = try await c.post(
+                    "/v1/test_helpers/events/\(event)/redeliver",
+                    "webhook_endpoint=\(a)"
+                )
                 #expect(redelivered["data"]?.arrayValue?.count == 1)
                 #expect(redelivered["data.0.redelivery"] == true)
                 #expect(redelivered["data.0.webhook_endpoint"]?.stringValue == a)
-                try await eventually("pending_webhooks 1") { try await c.event(event)["pending_webhooks"] == 1 ? true : nil }
+                try await eventually("pending_webhooks 1") {
+                    try await c.event(event)["pending_webhooks"] == 1 ? true : nil
+                }
                 _ = try await c.post("/v1/test_helpers/events/\(event)/redeliver")
-                try await eventually("pending_webhooks 0") { try await c.event(event)["pending_webhooks"] == 0 ? true : nil }
+                try await eventually("pending_webhooks 0") {
+                    try await c.event(event)["pending_webhooks"] == 0 ? true : nil
+                }
                 let all = try await c.settledDeliveries(event: event, count: 5)
                 #expect(all.filter { $0["status"] == "succeeded" }.count == 3)
                 #expect(try await c.deliveries("event=\(event)&webhook_endpoint=\(a)").count == 3)
@@ -535,7 +579,10 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
             // 2. No server at all: an event written straight to the database queues its delivery too.
             let database = try AppDatabase(path: path)
             let context = StoreContext(
-                account: APIKeyAuth.accountID(forKeySuffix: "alice"), now: 1_767_225_700, ids: .random)
+                account: APIKeyAuth.accountID(forKeySuffix: "alice"),
+                now: 1_767_225_700,
+                ids: .random
+            )
             _ = try await database.write(context) { store in
                 try store.emit("customer.updated", ["id": "cus_offline", "object": "customer"], automatic: true).id
             }
@@ -586,7 +633,11 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
                 #expect(hits.map(\.type) == ["customer.created", "customer.created"])
                 #expect(Set(hits.map(\.eventID)) == Set(try await c.eventIDs() + bob.eventIDs()))
                 for hit in hits {
-                    #expect(hit.signature.contains("v1=" + referenceV1(hit.body, secret: "whsec_forward_test_secret", t: hit.timestamp)))
+                    #expect(
+                        hit.signature.contains(
+                            "v1=" + referenceV1(hit.body, secret: "whsec_forward_test_secret", t: hit.timestamp)
+                        )
+                    )
                     #expect(hit.json["pending_webhooks"] == 0, "forwarding is not an endpoint")
                 }
                 let aliceEvent = try #require(try await c.eventIDs().first)
@@ -619,7 +670,11 @@ private func wallNow() -> Int { Int(Date().timeIntervalSince1970) }
             let hits = try await receiver.waitFor(2, at: "cli")
             #expect(hits.map(\.type) == ["customer.created", "customer.created"])
             try WebhookSignature.verify(
-                header: hits[1].signature, payload: hits[1].body, secret: "whsec_cli_secret_1234", now: wallNow())
+                header: hits[1].signature,
+                payload: hits[1].body,
+                secret: "whsec_cli_secret_1234",
+                now: wallNow()
+            )
             #expect(hits[1].json["data"]?["object"]?["id"] == created.json["id"])
         }
     }

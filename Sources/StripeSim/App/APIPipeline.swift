@@ -50,7 +50,10 @@ package struct APIRoutes {
     let pipeline: APIPipeline
 
     package func get(
-        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ path: String,
+        _ schema: ParamSchema = [:],
+        family: APIFamily = .v1,
+        access: Access = .secret,
         _ handler: @escaping APIHandler
     ) { add(.get, path, schema, family, access) { .json(try handler($0, $1)) } }
 
@@ -58,34 +61,58 @@ package struct APIRoutes {
     /// whose handler answers the stored API body (`Store.rendered`): a body in the `RenderedCache` is then sent
     /// without entering the database, and a body read is kept there.
     package func get(
-        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
-        cachedBy resource: (any StoredResource.Type)? = nil, answering handler: @escaping APIAnswerHandler
+        _ path: String,
+        _ schema: ParamSchema = [:],
+        family: APIFamily = .v1,
+        access: Access = .secret,
+        cachedBy resource: (any StoredResource.Type)? = nil,
+        answering handler: @escaping APIAnswerHandler
     ) { add(.get, path, schema, family, access, handler, cachedTable: resource?.table) }
 
     package func post(
-        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ path: String,
+        _ schema: ParamSchema = [:],
+        family: APIFamily = .v1,
+        access: Access = .secret,
         _ handler: @escaping APIHandler
     ) { add(.post, path, schema, family, access) { .json(try handler($0, $1)) } }
 
     package func post(
-        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ path: String,
+        _ schema: ParamSchema = [:],
+        family: APIFamily = .v1,
+        access: Access = .secret,
         answering handler: @escaping APIAnswerHandler
     ) { add(.post, path, schema, family, access, handler) }
 
     package func delete(
-        _ path: String, _ schema: ParamSchema = [:], family: APIFamily = .v1, access: Access = .secret,
+        _ path: String,
+        _ schema: ParamSchema = [:],
+        family: APIFamily = .v1,
+        access: Access = .secret,
         _ handler: @escaping APIHandler
     ) { add(.delete, path, schema, family, access) { .json(try handler($0, $1)) } }
 
     private func add(
-        _ method: HTTPRequest.Method, _ path: String, _ schema: ParamSchema, _ family: APIFamily, _ access: Access,
-        _ handler: @escaping APIAnswerHandler, cachedTable: String? = nil
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ schema: ParamSchema,
+        _ family: APIFamily,
+        _ access: Access,
+        _ handler: @escaping APIAnswerHandler,
+        cachedTable: String? = nil
     ) {
         var full = schema
         if family == .v1 { full["expand"] = .array(.string(max: 5000)) }
         let endpoint = Endpoint(
-            method: method, family: family, access: access, schema: full, writes: method != .get, handler: handler,
-            cachedTable: cachedTable)
+            method: method,
+            family: family,
+            access: access,
+            schema: full,
+            writes: method != .get,
+            handler: handler,
+            cachedTable: cachedTable
+        )
         let pipeline = self.pipeline
         router.on(RouterPath(path), method: method) { request, context in
             try await pipeline.run(endpoint, request, context)
@@ -130,8 +157,10 @@ package struct APIPipeline: Sendable {
             context.requestLogDraft?.setRequestBody(bodyText)
         } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
             throw StripeError(
-                status: 413, message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
-                isValidationFailure: true)
+                status: 413,
+                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
+                isValidationFailure: true
+            )
         }
         var raw = try FormDecoding.decode(request.uri.query ?? "")
         var bodyJSON: JSONValue?
@@ -156,7 +185,11 @@ package struct APIPipeline: Sendable {
             idempotencyKey = key
         }
         let storeContext = deps.storeContext(
-            account: credentials.account, requestID: requestID, idempotencyKey: idempotencyKey, apiVersion: version)
+            account: credentials.account,
+            requestID: requestID,
+            idempotencyKey: idempotencyKey,
+            apiVersion: version
+        )
         var headers = HTTPFields()
         headers[.stripeVersion] = version
         if let key = idempotencyKey { headers[.idempotencyKey] = key }
@@ -175,12 +208,18 @@ package struct APIPipeline: Sendable {
             canonical += "\n" + IdempotencyGate.canonicalForm(bodyText)
         }
         let fingerprint = IdempotencyGate.fingerprint(
-            method: endpoint.method.rawValue, path: request.uri.path, canonicalParams: canonical)
+            method: endpoint.method.rawValue,
+            path: request.uri.path,
+            canonicalParams: canonical
+        )
         let lifetime = family == .v1 ? IdempotencyGate.v1Lifetime : IdempotencyGate.v2Lifetime
         let now = storeContext.now
-        if let stored = try await deps.database.read(storeContext, { store in
-            try store.idempotencyRecord(key: key, notBefore: now - lifetime)
-        }) {
+        if let stored = try await deps.database.read(
+            storeContext,
+            { store in
+                try store.idempotencyRecord(key: key, notBefore: now - lifetime)
+            }
+        ) {
             guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
             headers[.idempotentReplayed] = "true"
             headers[.originalRequest] = stored.requestID
@@ -191,32 +230,53 @@ package struct APIPipeline: Sendable {
             var recording = storeContext
             recording.idempotencyKey = key
             return try await execute(
-                endpoint, request, context, raw, credentials, version, recording, headers,
-                record: IdempotencyRecord(fingerprint: fingerprint, status: 0, body: "", requestID: requestID))
+                endpoint,
+                request,
+                context,
+                raw,
+                credentials,
+                version,
+                recording,
+                headers,
+                record: IdempotencyRecord(fingerprint: fingerprint, status: 0, body: "", requestID: requestID)
+            )
         } catch let error as StripeError where !error.isValidationFailure {
             // Errors after execution began are stored too, so a retry gets the same answer.
             let body = (family == .v1 ? error.v1Body : error.v2Body).serialized()
             _ = try await deps.database.write(storeContext) { store in
                 try store.saveIdempotencyRecord(
                     key: key,
-                    IdempotencyRecord(fingerprint: fingerprint, status: error.status, body: body, requestID: requestID))
+                    IdempotencyRecord(fingerprint: fingerprint, status: error.status, body: body, requestID: requestID)
+                )
             }
             throw error
         }
     }
 
     private func execute(
-        _ endpoint: Endpoint, _ request: Request, _ context: AppRequestContext, _ raw: RawHash,
-        _ credentials: Credentials, _ version: String, _ storeContext: StoreContext, _ headers: HTTPFields,
+        _ endpoint: Endpoint,
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ raw: RawHash,
+        _ credentials: Credentials,
+        _ version: String,
+        _ storeContext: StoreContext,
+        _ headers: HTTPFields,
         record: IdempotencyRecord? = nil
     ) async throws -> Response {
         let params = try ParamValidator.validate(raw, endpoint.schema)
         var pathParameters: [String: String] = [:]
         for (k, v) in context.parameters { pathParameters[String(k)] = String(v) }
         let api = APIRequest(
-            method: endpoint.method.rawValue, path: request.uri.path, params: params, credentials: credentials,
-            requestID: context.requestID, apiVersion: version, idempotencyKey: storeContext.idempotencyKey,
-            pathParameters: pathParameters)
+            method: endpoint.method.rawValue,
+            path: request.uri.path,
+            params: params,
+            credentials: credentials,
+            requestID: context.requestID,
+            apiVersion: version,
+            idempotencyKey: storeContext.idempotencyKey,
+            pathParameters: pathParameters
+        )
         let expand = params.strings("expand") ?? []
         // A cached retrieve: the stored body from memory when it is there (it is what the database holds).
         var cached: (key: RenderedCache.Key, generation: Int)?
@@ -241,7 +301,11 @@ package struct APIPipeline: Sendable {
                     body = text
                 case .rendered(let text):
                     guard let json = JSONValue.parse(text) else {
-                        throw StripeError(status: 500, type: "api_error", message: "A stored object could not be read back.")
+                        throw StripeError(
+                            status: 500,
+                            type: "api_error",
+                            message: "A stored object could not be read back."
+                        )
                     }
                     body = try expansions.apply(json, paths: expand, store: store).serialized()
                 case .json(var json):
@@ -269,7 +333,9 @@ package struct APIPipeline: Sendable {
             (status, body) = (code, text)
         } else {
             (status, body) = try await deps.database.read(storeContext, render)
-            if let cached, status == 200 { deps.database.renderedCache.fill(cached.key, body, readAt: cached.generation) }
+            if let cached, status == 200 {
+                deps.database.renderedCache.fill(cached.key, body, readAt: cached.generation)
+            }
         }
         var headers = headers
         if record != nil { headers[.originalRequest] = context.requestID }
@@ -282,8 +348,10 @@ package struct APIPipeline: Sendable {
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, no-store"
         return Response(
-            status: HTTPResponse.Status(code: status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            status: HTTPResponse.Status(code: status),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
     }
 }
 

@@ -52,10 +52,16 @@ package struct AppDependencies: Sendable {
             clock = SystemClock()
             ids = .random
         }
-        var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: config.databasePath), logger: logger)
+        var deps = AppDependencies(
+            clock: clock,
+            ids: ids,
+            database: try AppDatabase(path: config.databasePath),
+            logger: logger
+        )
         if let seed = config.seed { deps.requestIDs = .seeded(seed &+ 0x5EED) }
         deps.bank = try BankFixtures.loadDefault().overlaying(
-            directories: config.fixturesDirectories.map { URL(fileURLWithPath: $0) })
+            directories: config.fixturesDirectories.map { URL(fileURLWithPath: $0) }
+        )
         let delay = config.achSettlementDelay.components
         deps.achSettlementDelayMillis = Int(delay.seconds) * 1000 + Int(delay.attoseconds / 1_000_000_000_000_000)
         if let path = config.recordPath { deps.recorder = try Recorder(path: path) }
@@ -64,14 +70,22 @@ package struct AppDependencies: Sendable {
 
     /// The context of one transaction for `account`: now (or a test clock's simulated `atSeconds`), ids, settings.
     package func storeContext(
-        account: String, atSeconds: Int? = nil, requestID: String? = nil, idempotencyKey: String? = nil,
+        account: String,
+        atSeconds: Int? = nil,
+        requestID: String? = nil,
+        idempotencyKey: String? = nil,
         apiVersion: String = StripeVersion.current
     ) -> StoreContext {
         let now = clock.now()
         var context = StoreContext(
-            account: account, now: atSeconds ?? Int(now.timeIntervalSince1970), ids: ids, requestID: requestID,
-            idempotencyKey: idempotencyKey, apiVersion: apiVersion,
-            nowMillis: atSeconds.map { $0 * 1000 } ?? Scheduler.millis(now))
+            account: account,
+            now: atSeconds ?? Int(now.timeIntervalSince1970),
+            ids: ids,
+            requestID: requestID,
+            idempotencyKey: idempotencyKey,
+            apiVersion: apiVersion,
+            nowMillis: atSeconds.map { $0 * 1000 } ?? Scheduler.millis(now)
+        )
         context.achSettlementDelayMillis = achSettlementDelayMillis
         context.bank = bank
         return context
@@ -81,7 +95,8 @@ package struct AppDependencies: Sendable {
     package func dispatch(_ signals: Set<Signal>) {
         for signal in signals {
             switch signal {
-            case .clockAdvancing(let account, let id): background.clockAdvances.yield(ClockRef(account: account, id: id))
+            case .clockAdvancing(let account, let id):
+                background.clockAdvances.yield(ClockRef(account: account, id: id))
             // Only queued deliveries wake the dispatcher: an event no endpoint wants costs it nothing.
             case .webhooksQueued: background.events.yield(())
             case .jobsScheduled: background.jobs.yield(())

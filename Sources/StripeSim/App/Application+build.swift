@@ -9,7 +9,10 @@ import Logging
 /// let app = try await buildApplication(config, deps)
 /// try await app.runService()
 /// ```
-package func buildApplication(_ config: SimulatorConfiguration, _ deps: AppDependencies) async throws
+package func buildApplication(
+    _ config: SimulatorConfiguration,
+    _ deps: AppDependencies
+) async throws
     -> some ApplicationProtocol
 {
     let router = buildRouter(config, deps)
@@ -23,7 +26,8 @@ package func buildApplication(_ config: SimulatorConfiguration, _ deps: AppDepen
             TestClockAdvancer(deps: deps, scheduler: scheduler),
             WebhookDispatcher(deps: deps, schedule: config.webhookRetrySchedule, timeout: config.webhookTimeout),
         ],
-        logger: deps.logger)
+        logger: deps.logger
+    )
     app.beforeServerStarts {}
     return app
 }
@@ -36,9 +40,12 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
     }
     let secret = config.forwardSecret ?? WebhookEndpoint.makeSecret()
     try await deps.database.configureForwarding(
-        ForwardTarget(url: url, secret: secret, events: config.forwardEvents), now: deps.clock.unixNow)
+        ForwardTarget(url: url, secret: secret, events: config.forwardEvents),
+        now: deps.clock.unixNow
+    )
     deps.logger.info(
-        "forwarding \(config.forwardEvents.joined(separator: ",")) events to \(url), signed with \(WebhookSignature.mask(secret))")
+        "forwarding \(config.forwardEvents.joined(separator: ",")) events to \(url), signed with \(WebhookSignature.mask(secret))"
+    )
 }
 
 /// The routes. Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
@@ -57,7 +64,10 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     PaymentIntentsController.register(&expansions)
     FCAccountsController.register(&expansions)
 
-    let api = APIRoutes(router: router, pipeline: APIPipeline(deps: deps, expansions: expansions, maxBodyBytes: config.maxBodyBytes))
+    let api = APIRoutes(
+        router: router,
+        pipeline: APIPipeline(deps: deps, expansions: expansions, maxBodyBytes: config.maxBodyBytes)
+    )
     CustomersController().addRoutes(to: api)
     EventsController().addRoutes(to: api)
     TestClocksController().addRoutes(to: api)

@@ -13,7 +13,9 @@ package struct StripeMiddleware: RouterMiddleware {
     let deps: AppDependencies
 
     package func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.requestID = "req_" + deps.requestIDs.token(14)
@@ -35,13 +37,25 @@ package struct StripeMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let dropped as ConnectionDropped {
             // No answer at all: the connection is already closed (see `FaultMiddleware`).
-            deps.logger.info("\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) dropped (\(dropped.rule)) \(context.requestID)")
+            deps.logger.info(
+                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) dropped (\(dropped.rule)) \(context.requestID)"
+            )
             throw dropped
         } catch {
             if HostedFlowPages.servesHTML(path: path) {
-                response = HostedFlowPages.errorResponse(error, flow: nil, requestID: context.requestID, logger: deps.logger)
+                response = HostedFlowPages.errorResponse(
+                    error,
+                    flow: nil,
+                    requestID: context.requestID,
+                    logger: deps.logger
+                )
             } else {
-                let (status, headers, body) = Self.errorParts(error, request: request, requestID: context.requestID, logger: deps.logger)
+                let (status, headers, body) = Self.errorParts(
+                    error,
+                    request: request,
+                    requestID: context.requestID,
+                    logger: deps.logger
+                )
                 context.requestLogDraft?.setResponseBody(body)
                 response = APIPipeline.jsonResponse(status: status, body: body, headers: headers)
             }
@@ -52,17 +66,29 @@ package struct StripeMiddleware: RouterMiddleware {
         // One line per request at debug: at info level on a busy server the log write costs more than the request.
         if deps.logger.logLevel <= .debug {
             deps.logger.debug(
-                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)")
+                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: path)) \(response.status.code) \(String(format: "%.1f", ms))ms \(context.requestID)"
+            )
         }
         if let logAccount, let draft = context.requestLogDraft {
             deps.requestLog.record(
-                request: request, account: logAccount, requestID: context.requestID, status: Int(response.status.code),
-                draft: draft, startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms), latencyMs: ms)
+                request: request,
+                account: logAccount,
+                requestID: context.requestID,
+                status: Int(response.status.code),
+                draft: draft,
+                startedAtMillis: Int(deps.wallClock.now().timeIntervalSince1970 * 1000 - ms),
+                latencyMs: ms
+            )
         }
         return response
     }
 
-    package static func errorResponse(_ error: any Error, request: Request, requestID: String, logger: Logger)
+    package static func errorResponse(
+        _ error: any Error,
+        request: Request,
+        requestID: String,
+        logger: Logger
+    )
         -> Response
     {
         if HostedFlowPages.servesHTML(path: request.uri.path) {
@@ -73,7 +99,12 @@ package struct StripeMiddleware: RouterMiddleware {
     }
 
     /// Any error as Stripe's JSON envelope (v1 or v2 by path): status, headers and body.
-    private static func errorParts(_ error: any Error, request: Request, requestID: String, logger: Logger)
+    private static func errorParts(
+        _ error: any Error,
+        request: Request,
+        requestID: String,
+        logger: Logger
+    )
         -> (Int, HTTPFields, String)
     {
         let isV2 = request.uri.path.hasPrefix("/v2/")
@@ -88,7 +119,9 @@ package struct StripeMiddleware: RouterMiddleware {
         case let e as HTTPError where (400..<500).contains(e.status.code):
             stripeError = StripeError(status: e.status.code, message: e.body ?? e.status.reasonPhrase)
         default:
-            logger.error("\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) failed \(requestID): \(error)")
+            logger.error(
+                "\(request.method.rawValue) \(HostedFlowPages.redacted(path: request.uri.path)) failed \(requestID): \(error)"
+            )
             stripeError = .internalError(requestID)
         }
         var headers = HTTPFields()

@@ -46,7 +46,8 @@ package struct BankFixtures: Codable, Sendable, Equatable {
     /// The defaults compiled into the binary (`Fixtures/*.json` via `DefaultFixtures`).
     package static func loadDefault() throws -> BankFixtures {
         try BankFixtures().overlaying(
-            files: DefaultFixtures.files.map { (name: "Fixtures/\($0.name) (embedded)", json: $0.json) })
+            files: DefaultFixtures.files.map { (name: "Fixtures/\($0.name) (embedded)", json: $0.json) }
+        )
     }
 
     /// Institutions read from `directories` (each a folder of `*.json`, or one `.json` file), in order:
@@ -101,7 +102,11 @@ package struct BankFixtures: Codable, Sendable, Equatable {
 
         if remove {
             guard let existing else {
-                throw FixtureError(file: source, field: "remove", message: "there is no institution \"\(id)\" to remove")
+                throw FixtureError(
+                    file: source,
+                    field: "remove",
+                    message: "there is no institution \"\(id)\" to remove"
+                )
             }
             result.institutions.remove(at: existing)
             return result
@@ -179,7 +184,11 @@ package struct BankFixtures: Codable, Sendable, Equatable {
     }
 
     /// Removes `remove` from an overlay object; true when it asked for removal.
-    private static func takeRemoveFlag(_ object: inout [String: JSONValue], source: String, field: String) throws -> Bool {
+    private static func takeRemoveFlag(
+        _ object: inout [String: JSONValue],
+        source: String,
+        field: String
+    ) throws -> Bool {
         guard let flag = object.removeValue(forKey: "remove") else { return false }
         guard let value = flag.boolValue else {
             throw FixtureError(file: source, field: field, message: "expected true or false")
@@ -188,7 +197,11 @@ package struct BankFixtures: Codable, Sendable, Equatable {
     }
 
     /// RFC 7396 over the institution, with `accounts` merged by fixture id.
-    private static func mergeInstitution(_ base: JSONValue, _ patch: [String: JSONValue], source: String) throws -> JSONValue {
+    private static func mergeInstitution(
+        _ base: JSONValue,
+        _ patch: [String: JSONValue],
+        source: String
+    ) throws -> JSONValue {
         var patch = patch
         guard case .array(let accountPatches)? = patch.removeValue(forKey: "accounts") else {
             return mergePatch(base, .object(patch))  // no accounts, or not a list: plain merge (decoding reports it)
@@ -203,14 +216,22 @@ package struct BankFixtures: Codable, Sendable, Equatable {
             }
             let field = "accounts[\"\(id)\"]"
             guard seen.insert(id).inserted else {
-                throw FixtureError(file: source, field: "accounts[\(index)].id", message: "account \"\(id)\" appears twice")
+                throw FixtureError(
+                    file: source,
+                    field: "accounts[\(index)].id",
+                    message: "account \"\(id)\" appears twice"
+                )
             }
             let remove = try takeRemoveFlag(&accountPatch, source: source, field: field + ".remove")
             let position = accounts.firstIndex { $0["id"]?.stringValue == id }
             switch (position, remove) {
             case (let position?, true): accounts.remove(at: position)
             case (nil, true):
-                throw FixtureError(file: source, field: field + ".remove", message: "there is no account \"\(id)\" to remove")
+                throw FixtureError(
+                    file: source,
+                    field: field + ".remove",
+                    message: "there is no account \"\(id)\" to remove"
+                )
             case (let position?, false): accounts[position] = mergePatch(accounts[position], .object(accountPatch))
             case (nil, false): accounts.append(.object(accountPatch))
             }
@@ -245,7 +266,10 @@ package struct BankFixtures: Codable, Sendable, Equatable {
             else { return detail }
             let before = text.utf8.prefix(offset)
             let line = before.filter { $0 == UInt8(ascii: "\n") }.count + 1
-            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            let column =
+                before.count
+                - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 }
+                    ?? 0) + 1
             var message = detail.replacingOccurrences(of: " around character \(offset)", with: "")
             if message.hasSuffix(".") { message.removeLast() }
             return "\(message) at line \(line), column \(column)"

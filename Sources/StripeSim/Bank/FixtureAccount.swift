@@ -23,10 +23,19 @@ package struct FixtureAccount: Codable, Sendable, Equatable, Identifiable {
     package var behavior: FixtureBehavior
 
     package init(
-        id: String, displayName: String, category: Category, subcategory: Subcategory, last4: String,
-        routingNumber: String? = nil, accountNumber: String? = nil, institutionName: String? = nil,
-        supportedPaymentMethodTypes: [PaymentMethodType], balance: FixtureBalance, owners: [FixtureOwner],
-        transactions: [FixtureTransaction]? = nil, behavior: FixtureBehavior = FixtureBehavior()
+        id: String,
+        displayName: String,
+        category: Category,
+        subcategory: Subcategory,
+        last4: String,
+        routingNumber: String? = nil,
+        accountNumber: String? = nil,
+        institutionName: String? = nil,
+        supportedPaymentMethodTypes: [PaymentMethodType],
+        balance: FixtureBalance,
+        owners: [FixtureOwner],
+        transactions: [FixtureTransaction]? = nil,
+        behavior: FixtureBehavior = FixtureBehavior()
     ) {
         self.id = id
         self.displayName = displayName
@@ -73,13 +82,18 @@ package struct FixtureAccount: Codable, Sendable, Equatable, Identifiable {
         }
         if behavior.goesInactiveAfterLink { parts.append("inactive_after_link") }
         if let days = behavior.effectiveReauthAfterDays { parts.append("reauth_after_days:\(days)") }
-        if behavior.accountNumbers != .transactable { parts.append("account_numbers:\(behavior.accountNumbers.rawValue)") }
+        if behavior.accountNumbers != .transactable {
+            parts.append("account_numbers:\(behavior.accountNumbers.rawValue)")
+        }
         return parts.joined(separator: ";")
     }
 
     /// The account's transactions as of `now`, newest first: the explicit list when the fixture has one,
     /// otherwise `historyDays` of generated history. Same account and `now` → same list.
-    package func transactions(now: Date, historyDays: Int = TransactionGenerator.defaultHistoryDays) -> [BankTransaction] {
+    package func transactions(
+        now: Date,
+        historyDays: Int = TransactionGenerator.defaultHistoryDays
+    ) -> [BankTransaction] {
         TransactionGenerator.transactions(for: self, now: now, historyDays: historyDays)
     }
 
@@ -141,12 +155,20 @@ package struct FixtureAccount: Codable, Sendable, Equatable, Identifiable {
         behavior = try c.decodeIfPresent(FixtureBehavior.self, forKey: .behavior) ?? FixtureBehavior()
 
         guard Self.isValidID(id) else {
-            throw c.invalid(.id, "\"\(id)\" is not a fixture id (1–64 of a-z A-Z 0-9 - _, starting with a letter or digit)")
+            throw c.invalid(
+                .id,
+                "\"\(id)\" is not a fixture id (1–64 of a-z A-Z 0-9 - _, starting with a letter or digit)"
+            )
         }
-        if displayName.trimmingCharacters(in: .whitespaces).isEmpty { throw c.invalid(.displayName, "must not be empty") }
+        if displayName.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw c.invalid(.displayName, "must not be empty")
+        }
         guard Self.subcategories(of: category).contains(subcategory) else {
             let allowed = Self.subcategories(of: category).map(\.rawValue).joined(separator: ", ")
-            throw c.invalid(.subcategory, "\"\(subcategory.rawValue)\" is not a \(category.rawValue) subcategory (allowed: \(allowed))")
+            throw c.invalid(
+                .subcategory,
+                "\"\(subcategory.rawValue)\" is not a \(category.rawValue) subcategory (allowed: \(allowed))"
+            )
         }
         guard last4.count == 4, last4.allSatisfy(\.isASCIIDigit) else {
             throw c.invalid(.last4, "\"\(last4)\" must be exactly 4 digits")
@@ -159,15 +181,22 @@ package struct FixtureAccount: Codable, Sendable, Equatable, Identifiable {
                 throw c.invalid(.accountNumber, "\"\(accountNumber)\" must be 4 to 17 digits")
             }
             guard accountNumber.hasSuffix(last4) else {
-                throw c.invalid(.last4, "\"\(last4)\" does not match the last 4 digits of account_number \"\(accountNumber)\"")
+                throw c.invalid(
+                    .last4,
+                    "\"\(last4)\" does not match the last 4 digits of account_number \"\(accountNumber)\""
+                )
             }
         }
         if Set(supportedPaymentMethodTypes).count != supportedPaymentMethodTypes.count {
             throw c.invalid(.supportedPaymentMethodTypes, "lists a type twice")
         }
         if supportsACH {
-            if routingNumber == nil { throw c.invalid(.routingNumber, "is required for an account supporting us_bank_account") }
-            if accountNumber == nil { throw c.invalid(.accountNumber, "is required for an account supporting us_bank_account") }
+            if routingNumber == nil {
+                throw c.invalid(.routingNumber, "is required for an account supporting us_bank_account")
+            }
+            if accountNumber == nil {
+                throw c.invalid(.accountNumber, "is required for an account supporting us_bank_account")
+            }
         }
         switch (category, balance.type) {
         case (.cash, .credit): throw c.invalid(.balance, "a cash account needs a balance of type \"cash\"")
@@ -230,7 +259,9 @@ package struct FixtureBalance: Codable, Sendable, Equatable {
             throw c.invalid(.currency, "\"\(currency)\" must be a lowercase 3-letter currency code")
         }
         if type == .cash, used != nil { throw c.invalid(.used, "only applies to a balance of type \"credit\"") }
-        if type == .credit, available != nil { throw c.invalid(.available, "only applies to a balance of type \"cash\"") }
+        if type == .credit, available != nil {
+            throw c.invalid(.available, "only applies to a balance of type \"cash\"")
+        }
     }
 }
 
@@ -296,7 +327,9 @@ package struct FixtureTransaction: Codable, Sendable, Equatable {
         description = try c.decode(String.self, forKey: .description)
         status = try c.decodeIfPresent(Status.self, forKey: .status) ?? .posted
         daysAgo = try c.decode(Double.self, forKey: .daysAgo)
-        if description.trimmingCharacters(in: .whitespaces).isEmpty { throw c.invalid(.description, "must not be empty") }
+        if description.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw c.invalid(.description, "must not be empty")
+        }
         guard daysAgo.isFinite, (0...180).contains(daysAgo) else {
             throw c.invalid(.daysAgo, "must be between 0 and 180 (Stripe keeps up to 180 days of history)")
         }

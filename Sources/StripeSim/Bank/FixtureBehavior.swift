@@ -23,8 +23,12 @@ package struct FixtureBehavior: Codable, Sendable, Equatable {
     package var accountNumbers: AccountNumbers
 
     package init(
-        ach: ACHOutcome = .success, settlementDays: Int? = nil, refreshFailures: [RefreshFeature] = [],
-        goesInactiveAfterLink: Bool = false, requiresReauth: Bool = false, reauthAfterDays: Int? = nil,
+        ach: ACHOutcome = .success,
+        settlementDays: Int? = nil,
+        refreshFailures: [RefreshFeature] = [],
+        goesInactiveAfterLink: Bool = false,
+        requiresReauth: Bool = false,
+        reauthAfterDays: Int? = nil,
         accountNumbers: AccountNumbers = .transactable
     ) {
         self.ach = ach
@@ -64,7 +68,14 @@ package struct FixtureBehavior: Codable, Sendable, Equatable {
     /// What the bank does with an ACH debit drawn on the account.
     package enum ACHOutcome: String, FixtureEnum {
         case success
-        case r01 = "R01", r02 = "R02", r03 = "R03", r04 = "R04", r10 = "R10", r16 = "R16", r20 = "R20", r29 = "R29"
+        case r01 = "R01"
+        case r02 = "R02"
+        case r03 = "R03"
+        case r04 = "R04"
+        case r10 = "R10"
+        case r16 = "R16"
+        case r20 = "R20"
+        case r29 = "R29"
         /// Succeeds, then the customer disputes it (`charge.dispute.created`).
         case dispute
         /// Stays `processing` until canceled (Stripe's `000000000009`).

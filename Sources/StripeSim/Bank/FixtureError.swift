@@ -34,7 +34,9 @@ extension FixtureEnum {
         guard let value = Self(rawValue: raw) else {
             let allowed = Self.allCases.map(\.rawValue).joined(separator: ", ")
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "unknown value \"\(raw)\" (expected one of: \(allowed))")
+                in: container,
+                debugDescription: "unknown value \"\(raw)\" (expected one of: \(allowed))"
+            )
         }
         self = value
     }
@@ -62,7 +64,9 @@ extension Decoder {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: codingPath + [key],
-                    debugDescription: "unknown field (allowed here: \(allowed))"))
+                    debugDescription: "unknown field (allowed here: \(allowed))"
+                )
+            )
         }
     }
 }
@@ -132,9 +136,13 @@ extension FixtureError {
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
         default:
-            if "\(type)".hasPrefix("Array") { "a list" }
-            else if "\(type)".hasPrefix("Dictionary") || "\(type)".hasPrefix("KeyedDecodingContainer") { "an object" }
-            else { "\(type)" }
+            if "\(type)".hasPrefix("Array") {
+                "a list"
+            } else if "\(type)".hasPrefix("Dictionary") || "\(type)".hasPrefix("KeyedDecodingContainer") {
+                "an object"
+            } else {
+                "\(type)"
+            }
         }
     }
 }

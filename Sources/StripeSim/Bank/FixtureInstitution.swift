@@ -19,9 +19,16 @@ package struct FixtureInstitution: Codable, Sendable, Equatable, Identifiable {
     package var accounts: [FixtureAccount]
 
     package init(
-        id: String, name: String, auth: Auth, status: Status = .up, featured: Bool = false,
-        searchTerms: [String] = [], features: FixtureFeatures = FixtureFeatures(), oauth: OAuthOutcome = .approve,
-        position: Int = 1000, accounts: [FixtureAccount]
+        id: String,
+        name: String,
+        auth: Auth,
+        status: Status = .up,
+        featured: Bool = false,
+        searchTerms: [String] = [],
+        features: FixtureFeatures = FixtureFeatures(),
+        oauth: OAuthOutcome = .approve,
+        position: Int = 1000,
+        accounts: [FixtureAccount]
     ) {
         self.id = id
         self.name = name
@@ -104,7 +111,9 @@ package struct FixtureInstitution: Codable, Sendable, Equatable, Identifiable {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: c.codingPath + [CodingKeys.accounts, FixtureCodingKey(intValue: index), CodingKeys.id],
-                    debugDescription: "duplicate account id \"\(account.id)\" in this institution"))
+                    debugDescription: "duplicate account id \"\(account.id)\" in this institution"
+                )
+            )
         }
     }
 

@@ -18,8 +18,14 @@ package struct BankTransaction: Codable, Sendable, Equatable {
     package var voidAt: Date?
 
     package init(
-        key: String, amount: Int, currency: String, description: String, status: FixtureTransaction.Status,
-        transactedAt: Date, postedAt: Date? = nil, voidAt: Date? = nil
+        key: String,
+        amount: Int,
+        currency: String,
+        description: String,
+        status: FixtureTransaction.Status,
+        transactedAt: Date,
+        postedAt: Date? = nil,
+        voidAt: Date? = nil
     ) {
         self.key = key
         self.amount = amount
@@ -48,7 +54,9 @@ package enum TransactionGenerator {
 
     /// The account's transactions as of `now`, newest first (explicit ones when the fixture lists any).
     package static func transactions(
-        for account: FixtureAccount, now: Date, historyDays: Int = defaultHistoryDays
+        for account: FixtureAccount,
+        now: Date,
+        historyDays: Int = defaultHistoryDays
     ) -> [BankTransaction] {
         let currency = account.balance.currency
         if let explicit = account.transactions {
@@ -56,10 +64,17 @@ package enum TransactionGenerator {
                 explicit.enumerated().map { index, t in
                     let at = now.addingTimeInterval(-t.daysAgo * 86_400)
                     return BankTransaction(
-                        key: "\(account.id)/fixture/\(index)", amount: t.amount, currency: currency,
-                        description: t.description, status: t.status, transactedAt: at,
-                        postedAt: t.status == .posted ? at : nil, voidAt: t.status == .void ? at : nil)
-                })
+                        key: "\(account.id)/fixture/\(index)",
+                        amount: t.amount,
+                        currency: currency,
+                        description: t.description,
+                        status: t.status,
+                        transactedAt: at,
+                        postedAt: t.status == .posted ? at : nil,
+                        voidAt: t.status == .void ? at : nil
+                    )
+                }
+            )
         }
         return generate(account: account, now: now, historyDays: historyDays)
     }
@@ -87,7 +102,14 @@ package enum TransactionGenerator {
             for (n, item) in profile.items(on: date, random: &random).enumerated() {
                 let at = day * 86_400 + item.secondOfDay
                 guard at <= nowSeconds else { continue }
-                out.append(item.transaction(key: "\(account.id)/\(date)/\(n)", at: at, now: nowSeconds, currency: account.balance.currency))
+                out.append(
+                    item.transaction(
+                        key: "\(account.id)/\(date)/\(n)",
+                        at: at,
+                        now: nowSeconds,
+                        currency: account.balance.currency
+                    )
+                )
             }
         }
         return sortedNewestFirst(out)
@@ -110,8 +132,13 @@ package enum TransactionGenerator {
         func transaction(key: String, at: Int, now: Int, currency: String) -> BankTransaction {
             func date(_ seconds: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
             var t = BankTransaction(
-                key: key, amount: amount, currency: currency, description: description, status: .pending,
-                transactedAt: date(at))
+                key: key,
+                amount: amount,
+                currency: currency,
+                description: description,
+                status: .pending,
+                transactedAt: date(at)
+            )
             if let voidsAfter {
                 if at + voidsAfter <= now {
                     t.status = .void
@@ -191,12 +218,13 @@ package enum TransactionGenerator {
             transferAmount = random.int(2, 10) * 5_000
             let balance = abs(account.balance.current)
             // About 4% a year on savings, 22% on card debt, 6% on loans; at least a cent.
-            let rate = switch kind {
-            case .savings: 4.0
-            case .creditCard, .lineOfCredit: 22.0
-            case .mortgage: 6.0
-            default: 0.0
-            }
+            let rate =
+                switch kind {
+                case .savings: 4.0
+                case .creditCard, .lineOfCredit: 22.0
+                case .mortgage: 6.0
+                default: 0.0
+                }
             interestPerMonth = rate == 0 ? 0 : max(1, Int(Double(balance) * rate / 100 / 12))
             days = (0..<8).map { _ in random.int(1, 28) }
         }
@@ -205,12 +233,21 @@ package enum TransactionGenerator {
             var items: [Item] = []
             func add(_ amount: Int, _ description: String, hour: Int, postsAfterDays: Int = 0) {
                 let second = hour * 3_600 + random.int(0, 3_599)
-                items.append(Item(amount: amount, description: description, secondOfDay: second, postsAfter: postsAfterDays * 86_400))
+                items.append(
+                    Item(
+                        amount: amount,
+                        description: description,
+                        secondOfDay: second,
+                        postsAfter: postsAfterDays * 86_400
+                    )
+                )
             }
             let dom = date.dayOfMonth
             switch kind {
             case .checking:
-                if date.weekday == 5, (date.day / 7) % 2 == payWeekParity { add(paycheck, "Payroll \(employer)", hour: 9) }
+                if date.weekday == 5, (date.day / 7) % 2 == payWeekParity {
+                    add(paycheck, "Payroll \(employer)", hour: 9)
+                }
                 if dom == 1 { add(-rent, "Rent - \(landlord)", hour: 8) }
                 if dom == days[0] { add(-random.int(6_000, 18_000), "PG&E Electric", hour: 7) }
                 if dom == days[1] { add(-7_999, "Comcast Xfinity", hour: 7) }
@@ -221,9 +258,13 @@ package enum TransactionGenerator {
                 if dom == days[6] { add(-transferAmount, "Transfer to Savings", hour: 10) }
                 if dom == days[7] { add(-random.int(20_000, 90_000), "Credit Card Payment", hour: 10) }
                 purchases(into: &items, count: random.weighted([30, 35, 25, 10]), random: &random)
-                if random.chance(0.04) { add(-random.pick([4_000, 6_000, 10_000]), "ATM Withdrawal", hour: random.int(10, 20)) }
+                if random.chance(0.04) {
+                    add(-random.pick([4_000, 6_000, 10_000]), "ATM Withdrawal", hour: random.int(10, 20))
+                }
                 if random.chance(0.03) { add(random.int(1_000, 8_000), "Venmo Cashout", hour: random.int(10, 20)) }
-                if random.chance(0.02) { add(random.int(1_500, 6_000), "Amazon.com Refund", hour: 12, postsAfterDays: 1) }
+                if random.chance(0.02) {
+                    add(random.int(1_500, 6_000), "Amazon.com Refund", hour: 12, postsAfterDays: 1)
+                }
             case .savings:
                 if dom == days[6] { add(transferAmount, "Transfer from Checking", hour: 10) }
                 if dom == 28 { add(interestPerMonth, "Interest Payment", hour: 3) }
@@ -231,8 +272,12 @@ package enum TransactionGenerator {
             case .creditCard:
                 purchases(into: &items, count: random.weighted([35, 35, 20, 10]), random: &random)
                 if dom == days[7] { add(monthlyPayment + random.int(0, 20_000), "Payment - Thank You", hour: 10) }
-                if dom == days[0], interestPerMonth > 0 { add(-interestPerMonth, "Interest Charge on Purchases", hour: 2) }
-                if random.chance(0.02) { add(random.int(1_500, 6_000), "Amazon.com Refund", hour: 12, postsAfterDays: 1) }
+                if dom == days[0], interestPerMonth > 0 {
+                    add(-interestPerMonth, "Interest Charge on Purchases", hour: 2)
+                }
+                if random.chance(0.02) {
+                    add(random.int(1_500, 6_000), "Amazon.com Refund", hour: 12, postsAfterDays: 1)
+                }
             case .mortgage:
                 if dom == 1 { add(monthlyPayment, "Mortgage Payment - Thank You", hour: 9) }
                 if dom == 1 { add(-interestPerMonth, "Interest Charged", hour: 2) }
@@ -258,11 +303,18 @@ package enum TransactionGenerator {
                 let merchant = TransactionGenerator.everydayMerchants[random.weighted(weights)]
                 let second = random.int(7, 21) * 3_600 + random.int(0, 3_599)
                 if merchant.isFuel, random.chance(0.2) {
-                    items.append(Item(amount: -10_000, description: merchant.name, secondOfDay: second, voidsAfter: 86_400))
+                    items.append(
+                        Item(amount: -10_000, description: merchant.name, secondOfDay: second, voidsAfter: 86_400)
+                    )
                 } else {
-                    items.append(Item(
-                        amount: -random.int(merchant.minCents, merchant.maxCents), description: merchant.name,
-                        secondOfDay: second, postsAfter: random.int(1, 2) * 86_400))
+                    items.append(
+                        Item(
+                            amount: -random.int(merchant.minCents, merchant.maxCents),
+                            description: merchant.name,
+                            secondOfDay: second,
+                            postsAfter: random.int(1, 2) * 86_400
+                        )
+                    )
                 }
             }
         }
@@ -293,7 +345,9 @@ private struct CivilDate: CustomStringConvertible {
     }
 
     var description: String {
-        func pad(_ n: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+        func pad(_ n: Int, _ width: Int) -> String {
+            String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
+        }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
     }
 }

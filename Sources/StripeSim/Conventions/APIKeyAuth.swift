@@ -47,14 +47,16 @@ package enum APIKeyAuth {
                 throw StripeError(
                     status: 401,
                     message:
-                        "Invalid API Key provided: the HTTP Basic credentials are not valid base64. Use your API key as the username and leave the password empty.")
+                        "Invalid API Key provided: the HTTP Basic credentials are not valid base64. Use your API key as the username and leave the password empty."
+                )
             }
             key = String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         } else {
             throw StripeError(
                 status: 401,
                 message:
-                    "You did not provide an API key, though you did set your Authorization header to \"\(header.prefix(40))\". Using Bearer auth, your Authorization header should look something like 'Authorization: Bearer YOUR_SECRET_KEY'. See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
+                    "You did not provide an API key, though you did set your Authorization header to \"\(header.prefix(40))\". Using Bearer auth, your Authorization header should look something like 'Authorization: Bearer YOUR_SECRET_KEY'. See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+            )
         }
         if key.isEmpty { throw StripeError(status: 401, message: noKeyMessage) }
         return try credentials(forKey: key)
@@ -66,9 +68,11 @@ package enum APIKeyAuth {
         ]
         for live in ["sk_live_", "rk_live_", "pk_live_"] where key.hasPrefix(live) {
             throw StripeError(
-                status: 401, code: "api_key_invalid",
+                status: 401,
+                code: "api_key_invalid",
                 message:
-                    "Live mode keys are refused: stripe-sim is a test-mode simulator. Use a test key (sk_test_…) instead of \(mask(key)).")
+                    "Live mode keys are refused: stripe-sim is a test-mode simulator. Use a test key (sk_test_…) instead of \(mask(key))."
+            )
         }
         for (prefix, kind) in kinds where key.hasPrefix(prefix) {
             let suffix = key.dropFirst(prefix.count)
@@ -81,7 +85,8 @@ package enum APIKeyAuth {
             throw StripeError(
                 status: 401,
                 message:
-                    "Invalid API Key provided: \(mask(key)). This key contains at least one space. Please delete the spaces and try again. If you have any questions, we can help at https://support.stripe.com/.")
+                    "Invalid API Key provided: \(mask(key)). This key contains at least one space. Please delete the spaces and try again. If you have any questions, we can help at https://support.stripe.com/."
+            )
         }
         throw StripeError(status: 401, message: "Invalid API Key provided: \(mask(key))")
     }
@@ -120,8 +125,10 @@ package enum APIKeyAuth {
     /// The error for a publishable key on a secret-key endpoint.
     package static func secretKeyRequired() -> StripeError {
         StripeError(
-            status: 403, code: "secret_key_required",
+            status: 403,
+            code: "secret_key_required",
             message:
-                "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.")
+                "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+        )
     }
 }

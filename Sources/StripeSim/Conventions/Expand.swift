@@ -35,15 +35,22 @@ package struct Expansions: Sendable {
             }
             if parts.count > Self.maxDepth {
                 throw StripeError(
-                    status: 400, code: "property_expansion_max_depth",
-                    message: "You cannot expand more than \(Self.maxDepth) levels of a property. Property: \(path)")
+                    status: 400,
+                    code: "property_expansion_max_depth",
+                    message: "You cannot expand more than \(Self.maxDepth) levels of a property. Property: \(path)"
+                )
             }
             out = try expand(out, parts[...], fullPath: path, store: store)
         }
         return out
     }
 
-    private func expand(_ json: JSONValue, _ path: ArraySlice<String>, fullPath: String, store: Store) throws
+    private func expand(
+        _ json: JSONValue,
+        _ path: ArraySlice<String>,
+        fullPath: String,
+        store: Store
+    ) throws
         -> JSONValue
     {
         guard let first = path.first else { return json }
@@ -52,11 +59,15 @@ package struct Expansions: Sendable {
         if type == "list" || type == "search_result" {
             if first == "data" {
                 let items = object["data"]?.arrayValue ?? []
-                object["data"] = .array(try items.map { try expand($0, path.dropFirst(), fullPath: fullPath, store: store) })
+                object["data"] = .array(
+                    try items.map { try expand($0, path.dropFirst(), fullPath: fullPath, store: store) }
+                )
                 return .object(object)
             }
             if first == "total_count", path.count == 1 {
-                object["total_count"] = .int(object["__total_count"]?.intValue ?? (object["data"]?.arrayValue?.count ?? 0))
+                object["total_count"] = .int(
+                    object["__total_count"]?.intValue ?? (object["data"]?.arrayValue?.count ?? 0)
+                )
                 return .object(object)
             }
         }

@@ -59,7 +59,9 @@ package enum FormDecoding {
             let path = splitKey(key)
             if path.count > maxDepth {
                 throw .validation(
-                    "The parameter \(key) is nested too deeply (at most \(maxDepth) levels).", param: path[0])
+                    "The parameter \(key) is nested too deeply (at most \(maxDepth) levels).",
+                    param: path[0]
+                )
             }
             root[path[0]] = try put(root[path[0]], path.dropFirst(), value, name: path[0])
         }
@@ -81,7 +83,12 @@ package enum FormDecoding {
         return parts
     }
 
-    private static func put(_ existing: RawParam?, _ rest: ArraySlice<String>, _ value: String, name: String)
+    private static func put(
+        _ existing: RawParam?,
+        _ rest: ArraySlice<String>,
+        _ value: String,
+        name: String
+    )
         throws(StripeError) -> RawParam
     {
         guard let segment = rest.first else {
@@ -163,7 +170,8 @@ package enum FormDecoding {
         case .array(let a): .list(a.map(raw(from:)))
         case .object(let o):
             .hash(
-                o.keys.sorted().reduce(into: RawHash()) { h, k in h[k] = raw(from: o[k]!) })
+                o.keys.sorted().reduce(into: RawHash()) { h, k in h[k] = raw(from: o[k]!) }
+            )
         }
     }
 }

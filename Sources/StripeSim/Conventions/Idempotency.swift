@@ -27,10 +27,12 @@ package final class IdempotencyGate: Sendable {
     package static func validate(key: String) throws(StripeError) {
         guard (1...255).contains(key.count) else {
             throw StripeError(
-                status: 400, type: "idempotency_error",
+                status: 400,
+                type: "idempotency_error",
                 message:
                     "Idempotent key length is \(key.count) characters long, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.",
-                isValidationFailure: true)
+                isValidationFailure: true
+            )
         }
     }
 
@@ -47,17 +49,22 @@ package final class IdempotencyGate: Sendable {
 
     package static func inUse(_ key: String) -> StripeError {
         StripeError(
-            status: 409, code: "idempotency_key_in_use",
+            status: 409,
+            code: "idempotency_key_in_use",
             message:
                 "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): \(key). Please try again later.",
-            isValidationFailure: true)
+            isValidationFailure: true
+        )
     }
 
     package static func mismatch(_ key: String) -> StripeError {
         StripeError(
-            status: 400, type: "idempotency_error", code: nil,
+            status: 400,
+            type: "idempotency_error",
+            code: nil,
             message:
                 "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request.",
-            isValidationFailure: true)
+            isValidationFailure: true
+        )
     }
 }

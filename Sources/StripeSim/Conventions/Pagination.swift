@@ -14,7 +14,11 @@ package enum Pagination {
         if p.has("starting_after"), p.has("ending_before") {
             throw .parametersExclusive("starting_after", "ending_before")
         }
-        return PageRequest(limit: limit, startingAfter: p.string("starting_after"), endingBefore: p.string("ending_before"))
+        return PageRequest(
+            limit: limit,
+            startingAfter: p.string("starting_after"),
+            endingBefore: p.string("ending_before")
+        )
     }
 
     package static func list(_ data: [JSONValue], hasMore: Bool, url: String) -> JSONValue {

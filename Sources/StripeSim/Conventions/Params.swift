@@ -11,8 +11,16 @@ package struct Param: Sendable {
     /// Whether `field=` (empty string: "unset") is allowed; otherwise it is `parameter_invalid_empty`.
     package var emptyable = false
 
-    package var isRequired: Param { var p = self; p.required = true; return p }
-    package var isEmptyable: Param { var p = self; p.emptyable = true; return p }
+    package var isRequired: Param {
+        var p = self
+        p.required = true
+        return p
+    }
+    package var isEmptyable: Param {
+        var p = self
+        p.emptyable = true
+        return p
+    }
 
     package static func string(max: Int? = nil) -> Param { Param(type: .string(max: max)) }
     package static var string: Param { Param(type: .string(max: 5000)) }
@@ -127,7 +135,6 @@ package struct Params: Sendable, Equatable {
         }
     }
 
-
     /// A metadata update: `metadata=` clears, `metadata[k]=` deletes `k`, others set.
     package func metadataUpdate(_ key: String = "metadata") -> MetadataUpdate? {
         switch values[key] {
@@ -164,7 +171,11 @@ package enum ParamValidator {
     package static let metadataMaxValueLength = 500
 
     /// Checks `raw` against `schema`: unknown names first (in request order), then types, then required ones.
-    package static func validate(_ raw: RawHash, _ schema: ParamSchema, prefix: String? = nil)
+    package static func validate(
+        _ raw: RawHash,
+        _ schema: ParamSchema,
+        prefix: String? = nil
+    )
         throws(StripeError) -> Params
     {
         for key in raw.keys where schema[key] == nil {
@@ -274,7 +285,8 @@ package enum ParamValidator {
             if h.keys.count > metadataMaxKeys {
                 throw .validation(
                     "Metadata can have up to \(metadataMaxKeys) keys, but you've set \(h.keys.count). Email us at support+metadata@stripe.com for more information.",
-                    param: name)
+                    param: name
+                )
             }
             var out: [String: ParamValue] = [:]
             for (k, v) in h.entries {
@@ -282,17 +294,22 @@ package enum ParamValidator {
                 if k.count > metadataMaxKeyLength {
                     throw .validation(
                         "Metadata keys can have up to \(metadataMaxKeyLength) characters, but you passed in a key that is \(k.count) characters. Invalid key: \(k)",
-                        param: name)
+                        param: name
+                    )
                 }
                 if k.isEmpty { throw .validation("Metadata keys cannot be empty.", param: name) }
-                if isEmptyMarker(v) { out[k] = .empty; continue }
+                if isEmptyMarker(v) {
+                    out[k] = .empty
+                    continue
+                }
                 guard let s = scalarText(v) else {
                     throw .validation("Metadata values must be strings (\(p)).", param: p)
                 }
                 if s.count > metadataMaxValueLength {
                     throw .validation(
                         "Metadata values can have up to \(metadataMaxValueLength) characters, but you passed in a value that is \(s.count) characters. Invalid value: \(s)",
-                        param: name)
+                        param: name
+                    )
                 }
                 out[k] = .string(s)
             }
@@ -329,7 +346,8 @@ package enum ParamValidator {
             for (expected, key) in sorted.enumerated() where Int(key) != expected {
                 throw .validation(
                     "If passing an array with explicit keys (e.g. foo[0]=a&foo[1]=b) instead of as an array (e.g. foo[]=a&foo[]=b), the keys must be numeric and sequential starting from 0. You passed the keys `\(sorted.joined(separator: "`, `"))`, we expected to have a key with the value `\(expected)`.",
-                    param: name)
+                    param: name
+                )
             }
             for key in sorted { items.append(h[key]!) }
             return items

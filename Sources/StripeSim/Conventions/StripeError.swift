@@ -20,8 +20,13 @@ package struct StripeError: Error, Sendable, Equatable {
     package var commitsChanges = false
 
     package init(
-        status: Int, type: String = "invalid_request_error", code: String? = nil, message: String,
-        param: String? = nil, extra: [String: JSONValue] = [:], isValidationFailure: Bool = false
+        status: Int,
+        type: String = "invalid_request_error",
+        code: String? = nil,
+        message: String,
+        param: String? = nil,
+        extra: [String: JSONValue] = [:],
+        isValidationFailure: Bool = false
     ) {
         self.status = status
         self.type = type
@@ -44,7 +49,9 @@ package struct StripeError: Error, Sendable, Equatable {
         var e: [String: JSONValue] = ["type": .string(type), "message": .string(message)]
         if let code {
             e["code"] = .string(code)
-            e["doc_url"] = .string("https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))")
+            e["doc_url"] = .string(
+                "https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))"
+            )
         }
         if let param { e["param"] = .string(param) }
         for (k, v) in extra { e[k] = v }
@@ -54,7 +61,8 @@ package struct StripeError: Error, Sendable, Equatable {
     /// The v2 shape: `type`, `code` (required there) and `message`.
     package var v2Body: JSONValue {
         var e: [String: JSONValue] = [
-            "type": .string(type), "code": .string(code == "resource_missing" ? "not_found" : code ?? Self.v2Code(status: status)),
+            "type": .string(type),
+            "code": .string(code == "resource_missing" ? "not_found" : code ?? Self.v2Code(status: status)),
             "message": .string(message),
         ]
         if let param { e["param"] = .string(param) }
@@ -79,32 +87,50 @@ extension StripeError {
     /// `No such customer: 'cus_123'` — 404 `resource_missing`.
     package static func resourceMissing(_ objectName: String, _ id: String, param: String = "id") -> StripeError {
         StripeError(
-            status: param == "id" ? 404 : 400, code: "resource_missing", message: "No such \(objectName): '\(id)'",
-            param: param)
+            status: param == "id" ? 404 : 400,
+            code: "resource_missing",
+            message: "No such \(objectName): '\(id)'",
+            param: param
+        )
     }
 
     package static func parameterMissing(_ param: String) -> StripeError {
         StripeError(
-            status: 400, code: "parameter_missing", message: "Missing required param: \(param).", param: param,
-            isValidationFailure: true)
+            status: 400,
+            code: "parameter_missing",
+            message: "Missing required param: \(param).",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func parameterUnknown(_ param: String) -> StripeError {
         StripeError(
-            status: 400, code: "parameter_unknown", message: "Received unknown parameter: \(param)", param: param,
-            isValidationFailure: true)
+            status: 400,
+            code: "parameter_unknown",
+            message: "Received unknown parameter: \(param)",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func invalidInteger(_ param: String, _ value: String) -> StripeError {
         StripeError(
-            status: 400, code: "parameter_invalid_integer", message: "Invalid integer: \(value)", param: param,
-            isValidationFailure: true)
+            status: 400,
+            code: "parameter_invalid_integer",
+            message: "Invalid integer: \(value)",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func invalidBoolean(_ param: String, _ value: String) -> StripeError {
         StripeError(
-            status: 400, message: "Invalid boolean: \(value)", param: param,
-            isValidationFailure: true)
+            status: 400,
+            message: "Invalid boolean: \(value)",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func invalidEnum(_ param: String, _ value: String, allowed: [String]) -> StripeError {
@@ -115,16 +141,22 @@ extension StripeError {
             list = allowed.dropLast().joined(separator: ", ") + ", or " + allowed.last!
         }
         return StripeError(
-            status: 400, message: "Invalid \(param): must be one of \(list)", param: param,
-            isValidationFailure: true)
+            status: 400,
+            message: "Invalid \(param): must be one of \(list)",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func invalidEmpty(_ param: String) -> StripeError {
         StripeError(
-            status: 400, code: "parameter_invalid_empty",
+            status: 400,
+            code: "parameter_invalid_empty",
             message:
                 "You passed an empty string for '\(param)'. We assume empty values are an attempt to unset a parameter; however '\(param)' cannot be unset. You should remove '\(param)' from your request or supply a non-empty value.",
-            param: param, isValidationFailure: true)
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func invalidHash(_ param: String) -> StripeError {
@@ -136,20 +168,29 @@ extension StripeError {
     }
 
     package static func invalidString(_ param: String) -> StripeError {
-        StripeError(status: 400, message: "Invalid string: expected a string for \(param)", param: param,
-            isValidationFailure: true)
+        StripeError(
+            status: 400,
+            message: "Invalid string: expected a string for \(param)",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func stringTooLong(_ param: String, max: Int) -> StripeError {
         StripeError(
             status: 400,
-            message: "Invalid \(param): must be at most \(max) characters", param: param, isValidationFailure: true)
+            message: "Invalid \(param): must be at most \(max) characters",
+            param: param,
+            isValidationFailure: true
+        )
     }
 
     package static func parametersExclusive(_ a: String, _ b: String) -> StripeError {
         StripeError(
-            status: 400, message: "Received both \(a) and \(b) parameters. Please pass in only one.",
-            isValidationFailure: true)
+            status: 400,
+            message: "Received both \(a) and \(b) parameters. Please pass in only one.",
+            isValidationFailure: true
+        )
     }
 
     package static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> StripeError {
@@ -165,12 +206,15 @@ extension StripeError {
             status: 404,
             message:
                 "Unrecognized request URL (\(method): \(path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
-            isValidationFailure: true)
+            isValidationFailure: true
+        )
     }
 
     package static func internalError(_ requestID: String) -> StripeError {
         StripeError(
-            status: 500, type: "api_error",
-            message: "An unexpected error occurred in the simulator while processing request \(requestID).")
+            status: 500,
+            type: "api_error",
+            message: "An unexpected error occurred in the simulator while processing request \(requestID)."
+        )
     }
 }

@@ -39,7 +39,9 @@ extension Dashboard {
                     let value = String(pair.dropFirst(Self.cookieName.count + 1))
                     guard let dot = value.lastIndex(of: ".") else { continue }
                     let account = String(value[..<dot])
-                    if account.hasPrefix("acct_"), constantTimeEqual(String(value[value.index(after: dot)...]), sign("session:" + account)) {
+                    if account.hasPrefix("acct_"),
+                        constantTimeEqual(String(value[value.index(after: dot)...]), sign("session:" + account))
+                    {
                         return account
                     }
                 }

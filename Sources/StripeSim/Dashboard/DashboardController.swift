@@ -122,14 +122,20 @@ extension Dashboard.Controller {
         var query: [String: String] = [:]
         for (k, v) in Dashboard.formPairs(request.uri.query ?? "") where query[k] == nil { query[k] = v }
         return Viewer(
-            account: account, csrf: auth.csrfToken(account: account), path: request.uri.path, query: query,
-            requestID: context.requestID)
+            account: account,
+            csrf: auth.csrfToken(account: account),
+            path: request.uri.path,
+            query: query,
+            requestID: context.requestID
+        )
     }
 
     /// Renders a page for a signed-in viewer (others go to the key form); storage and Stripe errors become an
     /// error page.
     func page(
-        _ request: Request, _ context: AppRequestContext, _ build: @escaping @Sendable (Viewer) async throws -> HTML
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ build: @escaping @Sendable (Viewer) async throws -> HTML
     ) async -> Response {
         guard let viewer = viewer(request, context) else { return Dashboard.redirect("/") }
         do {
@@ -141,7 +147,8 @@ extension Dashboard.Controller {
 
     /// Runs a form post: cookie and CSRF token first, then `perform`, then a redirect (303) to what it returns.
     func action(
-        _ request: Request, _ context: AppRequestContext,
+        _ request: Request,
+        _ context: AppRequestContext,
         _ perform: @escaping @Sendable (Viewer, Dashboard.Form) async throws -> Dashboard.Action
     ) async -> Response {
         var request = request
@@ -154,13 +161,18 @@ extension Dashboard.Controller {
         let form = Dashboard.Form(pairs: Dashboard.formPairs(text))
         guard let viewer = viewer(request, context) else {
             return message(
-                status: .forbidden, title: "Choose an account first",
-                text: "This form needs the dashboard's cookie; enter an API key on the dashboard's first page.")
+                status: .forbidden,
+                title: "Choose an account first",
+                text: "This form needs the dashboard's cookie; enter an API key on the dashboard's first page."
+            )
         }
         guard auth.isValidCSRF(form.value("csrf"), account: viewer.account) else {
             return message(
-                status: .forbidden, title: "Invalid form token",
-                text: "The form's CSRF token does not match this browser's dashboard session (the server may have restarted). Reload the page and try again.")
+                status: .forbidden,
+                title: "Invalid form token",
+                text:
+                    "The form's CSRF token does not match this browser's dashboard session (the server may have restarted). Reload the page and try again."
+            )
         }
         let back = Self.safeReturnPath(form.value("return_to")) ?? "/"
         do {
@@ -203,7 +215,8 @@ extension Dashboard.Controller {
             """
         return Dashboard.response(
             Dashboard.layout(title: "Error", viewer: viewer, active: nil, body: body),
-            status: HTTPResponse.Status(code: status))
+            status: HTTPResponse.Status(code: status)
+        )
     }
 
     func message(status: HTTPResponse.Status, title: String, text: String) -> Response {
@@ -239,8 +252,12 @@ extension Dashboard.Controller {
             let credentials = try APIKeyAuth.credentials(forKey: key)
             guard credentials.kind != .publishable else {
                 return Dashboard.response(
-                    signInPage(error: "A publishable key cannot open the dashboard: enter the secret key (sk_test_…) of the account."),
-                    status: .badRequest)
+                    signInPage(
+                        error:
+                            "A publishable key cannot open the dashboard: enter the secret key (sk_test_…) of the account."
+                    ),
+                    status: .badRequest
+                )
             }
             var headers = HTTPFields()
             headers[.setCookie] = auth.setCookie(account: credentials.account)
@@ -283,15 +300,24 @@ extension Dashboard.Controller {
             let cards: [(String, String, Int, String?)] = [
                 ("Customers", "/dashboard/customers", try count(Customer.self), nil),
                 ("v2 accounts", "/dashboard/accounts", try count(V2Account.self), nil),
-                ("FC sessions", "/dashboard/fc_sessions", try count(FCSession.self),
-                 "\(try count(FCSession.self, [.equals("status", .text("pending"))])) pending"),
+                (
+                    "FC sessions", "/dashboard/fc_sessions", try count(FCSession.self),
+                    "\(try count(FCSession.self, [.equals("status", .text("pending"))])) pending"
+                ),
                 ("FC accounts", "/dashboard/fc_accounts", try count(FCAccount.self), nil),
-                ("PaymentIntents", "/dashboard/payment_intents", try count(PaymentIntent.self),
-                 "\(try count(PaymentIntent.self, [.equals("status", .text("processing"))])) processing"),
+                (
+                    "PaymentIntents", "/dashboard/payment_intents", try count(PaymentIntent.self),
+                    "\(try count(PaymentIntent.self, [.equals("status", .text("processing"))])) processing"
+                ),
                 ("Events", "/dashboard/events", try count(Event.self), nil),
-                ("Webhook deliveries", "/dashboard/webhook_deliveries", try count(WebhookDelivery.self),
-                 "\(try count(WebhookDelivery.self, [.equals("status", .text("pending"))])) pending, \(try count(WebhookDelivery.self, [.equals("status", .text("failed"))])) failed"),
-                ("Test clocks", "/dashboard/test_clocks", try count(TestClock.self, [.equals("deleted", .int(0))]), nil),
+                (
+                    "Webhook deliveries", "/dashboard/webhook_deliveries", try count(WebhookDelivery.self),
+                    "\(try count(WebhookDelivery.self, [.equals("status", .text("pending"))])) pending, \(try count(WebhookDelivery.self, [.equals("status", .text("failed"))])) failed"
+                ),
+                (
+                    "Test clocks", "/dashboard/test_clocks", try count(TestClock.self, [.equals("deleted", .int(0))]),
+                    nil
+                ),
                 ("Requests logged", "/dashboard/requests", requests.count, nil),
             ]
             let cardHTML: [HTML] = cards.map { title, path, n, note in
@@ -360,7 +386,8 @@ extension Dashboard {
     /// Messages for `?done=` after an action (fixed texts: the query cannot inject any).
     static let notices: [String: String] = [
         "completed": "The session was completed.",
-        "advancing": "The clock is advancing; due work runs in the background and the page refreshes until it is ready.",
+        "advancing":
+            "The clock is advancing; due work runs in the background and the page refreshes until it is ready.",
         "redelivered": "A redelivery was queued for every chosen endpoint.",
         "reset": "Every object of this account was deleted.",
         "fault_rule_added": "The fault rule was added: it applies to this account's API requests from now on.",
@@ -377,7 +404,11 @@ extension Dashboard {
 
     /// The page frame: header with the account, navigation, an optional notice, the content.
     static func layout(
-        title: String, viewer: Viewer?, active: String?, refreshSeconds: Int? = nil, body: HTML
+        title: String,
+        viewer: Viewer?,
+        active: String?,
+        refreshSeconds: Int? = nil,
+        body: HTML
     ) -> HTML {
         let refresh: HTML = refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? .empty
         var header: HTML = .empty

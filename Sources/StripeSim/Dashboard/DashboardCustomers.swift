@@ -23,12 +23,18 @@ extension Dashboard.Controller {
                     """
             }
             return Dashboard.listPage(
-                title: "Customers", viewer: viewer, active: "/dashboard/customers",
+                title: "Customers",
+                viewer: viewer,
+                active: "/dashboard/customers",
                 filters: Dashboard.filterForm(viewer, placeholder: "id, name, email, metadata…"),
                 table: Dashboard.table(
-                    ["Customer", "Name", "Email", "v2 account", "Test clock", "Created"], rows,
-                    empty: "No customers match.", testID: "customers"),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                    ["Customer", "Name", "Email", "v2 account", "Test clock", "Created"],
+                    rows,
+                    empty: "No customers match.",
+                    testID: "customers"
+                ),
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 
@@ -49,14 +55,22 @@ extension Dashboard.Controller {
                 """
             }
             return Dashboard.listPage(
-                title: "v2 accounts", viewer: viewer, active: "/dashboard/accounts",
+                title: "v2 accounts",
+                viewer: viewer,
+                active: "/dashboard/accounts",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "id, name, email…",
-                    extra: Dashboard.select("status", ["open", "closed"], selected: viewer.param("status"))),
+                    viewer,
+                    placeholder: "id, name, email…",
+                    extra: Dashboard.select("status", ["open", "closed"], selected: viewer.param("status"))
+                ),
                 table: Dashboard.table(
-                    ["Account", "Display name", "Contact email", "Configurations", "Status", "Created"], rows,
-                    empty: "No v2 accounts match.", testID: "accounts"),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                    ["Account", "Display name", "Contact email", "Configurations", "Status", "Created"],
+                    rows,
+                    empty: "No v2 accounts match.",
+                    testID: "accounts"
+                ),
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 }

@@ -25,10 +25,13 @@ extension Dashboard.Controller {
                 <input name="type" value="\(viewer.param("type"))" placeholder="type contains… (payment_intent.)" aria-label="Event type" data-testid="event-type">
                 """
             return Dashboard.listPage(
-                title: "Events", viewer: viewer, active: "/dashboard/events",
+                title: "Events",
+                viewer: viewer,
+                active: "/dashboard/events",
                 filters: Dashboard.filterForm(viewer, placeholder: "id, object id, any text…", extra: typeInput),
                 table: Dashboard.eventTable(page.items, viewer: viewer, withJSON: true),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 
@@ -39,17 +42,29 @@ extension Dashboard.Controller {
             let page = try Dashboard.listPage(store, WebhookDelivery.self, filters, viewer)
             let pending = page.items.contains { $0.status == .pending }
             return Dashboard.listPage(
-                title: "Webhook deliveries", viewer: viewer, active: "/dashboard/webhook_deliveries",
+                title: "Webhook deliveries",
+                viewer: viewer,
+                active: "/dashboard/webhook_deliveries",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "event id, endpoint, URL, type…",
-                    extra: Dashboard.select("status", ["pending", "succeeded", "failed"], selected: viewer.param("status"))),
-                table: Dashboard.deliveryTable(page.items, nowMs: Int(deps.wallClock.now().timeIntervalSince1970 * 1000)),
+                    viewer,
+                    placeholder: "event id, endpoint, URL, type…",
+                    extra: Dashboard.select(
+                        "status",
+                        ["pending", "succeeded", "failed"],
+                        selected: viewer.param("status")
+                    )
+                ),
+                table: Dashboard.deliveryTable(
+                    page.items,
+                    nowMs: Int(deps.wallClock.now().timeIntervalSince1970 * 1000)
+                ),
                 pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore),
                 intro: """
                     <p class="muted">Each row is one event on its way to one endpoint (or the <code>--forward-to</code> target), with every attempt.
                     Retries follow the server's schedule; attempt times are wall-clock time.</p>
                     """,
-                refreshSeconds: pending ? 2 : nil)
+                refreshSeconds: pending ? 2 : nil
+            )
         }
     }
 
@@ -65,14 +80,17 @@ extension Dashboard.Controller {
                 let endpoint = try store.get(WebhookEndpoint.self, endpointID, param: "webhook_endpoint")
                 guard !endpoint.deleted, endpoint.status == .enabled else {
                     throw StripeError.invalidRequest(
-                        "The webhook endpoint \(endpointID) is deleted or disabled.", param: "webhook_endpoint")
+                        "The webhook endpoint \(endpointID) is deleted or disabled.",
+                        param: "webhook_endpoint"
+                    )
                 }
                 targets = [endpoint]
             } else {
                 targets = try store.receivingEndpoints(event.type)
                 if targets.isEmpty {
                     throw StripeError.invalidRequest(
-                        "No enabled webhook endpoint receives \(event.type) events, so there is nothing to redeliver \(event.id) to. Create one with POST /v1/webhook_endpoints.")
+                        "No enabled webhook endpoint receives \(event.type) events, so there is nothing to redeliver \(event.id) to. Create one with POST /v1/webhook_endpoints."
+                    )
                 }
             }
             for endpoint in targets { _ = try store.queueRedelivery(of: event, to: endpoint) }
@@ -98,8 +116,11 @@ extension Dashboard {
                 """
         }
         return table(
-            ["Event", "Type", "Object", "Request", "Pending webhooks", "Created"], rows, empty: "No events match.",
-            testID: "events")
+            ["Event", "Type", "Object", "Request", "Pending webhooks", "Created"],
+            rows,
+            empty: "No events match.",
+            testID: "events"
+        )
     }
 
     static func deliveryTable(_ deliveries: [WebhookDelivery], nowMs: Int) -> HTML {
@@ -107,7 +128,10 @@ extension Dashboard {
             let last = d.attempts.last
             let next: HTML
             if d.status == .pending, let at = d.nextAttemptAt {
-                next = at <= nowMs ? "now" : "\(time((at + 999) / 1000)) <span class=\"muted\">in \(max(0, (at - nowMs + 999) / 1000))s</span>"
+                next =
+                    at <= nowMs
+                    ? "now"
+                    : "\(time((at + 999) / 1000)) <span class=\"muted\">in \(max(0, (at - nowMs + 999) / 1000))s</span>"
             } else {
                 next = "<span class=\"muted\">—</span>"
             }
@@ -122,16 +146,19 @@ extension Dashboard {
                 """
         }
         return table(
-            ["Delivery", "Event", "Endpoint", "Status", "Attempts", "Last code", "Next retry"], rows,
+            ["Delivery", "Event", "Endpoint", "Status", "Attempts", "Last code", "Next retry"],
+            rows,
             empty: "No webhook deliveries match. Create an endpoint with POST /v1/webhook_endpoints to get some.",
-            testID: "deliveries")
+            testID: "deliveries"
+        )
     }
 
     static func attemptsHTML(_ d: WebhookDelivery) -> HTML {
         guard !d.attempts.isEmpty else { return "<span class=\"muted\">no attempt yet</span>" }
         let rows: [HTML] = d.attempts.enumerated().map { n, a in
             let outcome: HTML = a.error.map { "<span class=\"muted\">\($0)</span>" } ?? .empty
-            let excerpt: HTML = a.responseBodyExcerpt.map { "<code>\(SecretMask.mask(String($0.prefix(200))))</code>" } ?? .empty
+            let excerpt: HTML =
+                a.responseBodyExcerpt.map { "<code>\(SecretMask.mask(String($0.prefix(200))))</code>" } ?? .empty
             return """
                 <tr><td class="num">#\(n + 1)</td><td>\(time(a.attemptedAt))</td><td>\(statusCode(a.statusCode)) \(outcome)</td>
                 <td class="num">\(a.latencyMs) ms</td><td>\(excerpt)</td></tr>

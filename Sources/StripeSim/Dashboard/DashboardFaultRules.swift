@@ -32,11 +32,14 @@ extension Dashboard.Controller {
 
     func faultRulesPage(_ viewer: Viewer) -> HTML {
         Dashboard.layout(
-            title: "Fault rules", viewer: viewer, active: "/dashboard/fault_rules",
+            title: "Fault rules",
+            viewer: viewer,
+            active: "/dashboard/fault_rules",
             body: """
                 <h1>Fault rules</h1>
                 \(Dashboard.faultRulesSection(viewer, rules: deps.faults.list(account: viewer.account), onPage: true))
-                """)
+                """
+        )
     }
 
     /// The section of the overview and of the fault-rules page.
@@ -49,7 +52,9 @@ extension Dashboard.Controller {
         let raw = try Self.faultRuleParameters(form)
         let spec = try FaultRule.Spec(try ParamValidator.validate(raw, FaultRule.Spec.schema()))
         let context = storeContext(viewer)
-        deps.faults.add(FaultRule(id: context.ids.make("fr"), account: viewer.account, created: context.now, spec: spec))
+        deps.faults.add(
+            FaultRule(id: context.ids.make("fr"), account: viewer.account, created: context.now, spec: spec)
+        )
         return Dashboard.Action(location: Self.faultRulesReturn(form, "fault_rule_added"))
     }
 
@@ -89,7 +94,8 @@ extension Dashboard.Controller {
             if let value {
                 throw .validation(
                     "Choose a trigger (nth, times, every or probability) for the value '\(value)', or leave the value empty to fire on every matched request.",
-                    param: "trigger")
+                    param: "trigger"
+                )
             }
         case let kind where kinds.contains(kind):
             pairs.append(("trigger[\(kind)]", value ?? ""))
@@ -117,8 +123,11 @@ extension Dashboard {
         let open: HTML = onPage ? " open" : ""
         let more: HTML = onPage ? .empty : " <a class=\"more\" href=\"/dashboard/fault_rules\">page →</a>"
         let list = table(
-            ["Rule", "Method", "Path", "Parameter", "Trigger", "Effect", "Matched", "Fired", "Created", ""], rows,
-            empty: "No fault rules: this account's requests run normally.", testID: "fault-rules-table")
+            ["Rule", "Method", "Path", "Parameter", "Trigger", "Effect", "Matched", "Fired", "Created", ""],
+            rows,
+            empty: "No fault rules: this account's requests run normally.",
+            testID: "fault-rules-table"
+        )
         return """
             <section class="card" id="fault-rules" data-testid="fault-rules">
               <h2>Fault rules\(more)</h2>
@@ -156,7 +165,8 @@ extension Dashboard {
         case .nth(let n): "only the \(ordinal(n)) matched request"
         case .times(let n): n == 1 ? "the first matched request" : "the first \(n) matched requests"
         case .every(let k): k == 1 ? "every matched request" : "every \(ordinal(k)) matched request"
-        case .probability(let p, let seed): "probability \(String(p)) <span class=\"muted\">(seed \(String(seed)))</span>"
+        case .probability(let p, let seed):
+            "probability \(String(p)) <span class=\"muted\">(seed \(String(seed)))</span>"
         }
     }
 
@@ -165,9 +175,11 @@ extension Dashboard {
         if let ms = effect.latencyMillis { parts.append("+\(ms) ms latency") }
         if let e = effect.error {
             let code: HTML = e.code.map { " <code>\($0)</code>" } ?? .empty
-            parts.append("""
+            parts.append(
+                """
                 error \(statusCode(e.status)) <code>\(e.type)</code>\(code)<br><span class="muted">\(e.message)</span>
-                """)
+                """
+            )
         }
         if let d = effect.drop {
             parts.append(d == .before ? "drop the connection before applying" : "drop the connection after applying")

@@ -24,7 +24,8 @@ extension Dashboard.Controller {
             let rows: [HTML] = page.items.map { s in
                 let action: HTML =
                     s.status == .pending
-                    ? "<a href=\"/dashboard/objects/\(s.id)#complete\" data-testid=\"complete-\(s.id)\">Complete…</a>" : .empty
+                    ? "<a href=\"/dashboard/objects/\(s.id)#complete\" data-testid=\"complete-\(s.id)\">Complete…</a>"
+                    : .empty
                 return """
                     <tr data-testid="row-\(s.id)"><td>\(Dashboard.idLink(s.id))</td><td>\(Dashboard.holder(s.accountHolder))</td>
                     <td>\(s.permissions.joined(separator: ", "))</td><td>\(Dashboard.badge(s.status.rawValue))</td>
@@ -32,15 +33,26 @@ extension Dashboard.Controller {
                     """
             }
             return Dashboard.listPage(
-                title: "Financial Connections sessions", viewer: viewer, active: "/dashboard/fc_sessions",
+                title: "Financial Connections sessions",
+                viewer: viewer,
+                active: "/dashboard/fc_sessions",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "id, customer, permission…",
+                    viewer,
+                    placeholder: "id, customer, permission…",
                     extra: Dashboard.select(
-                        "status", ["pending", "succeeded", "cancelled", "failed"], selected: viewer.param("status"))),
+                        "status",
+                        ["pending", "succeeded", "cancelled", "failed"],
+                        selected: viewer.param("status")
+                    )
+                ),
                 table: Dashboard.table(
-                    ["Session", "Account holder", "Permissions", "Status", "Accounts", "Created", ""], rows,
-                    empty: "No sessions match.", testID: "fc-sessions"),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                    ["Session", "Account holder", "Permissions", "Status", "Accounts", "Created", ""],
+                    rows,
+                    empty: "No sessions match.",
+                    testID: "fc-sessions"
+                ),
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 
@@ -58,14 +70,26 @@ extension Dashboard.Controller {
                 """
             }
             return Dashboard.listPage(
-                title: "Financial Connections accounts", viewer: viewer, active: "/dashboard/fc_accounts",
+                title: "Financial Connections accounts",
+                viewer: viewer,
+                active: "/dashboard/fc_accounts",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "id, institution, name, last4…",
-                    extra: Dashboard.select("status", ["active", "inactive", "disconnected"], selected: viewer.param("status"))),
+                    viewer,
+                    placeholder: "id, institution, name, last4…",
+                    extra: Dashboard.select(
+                        "status",
+                        ["active", "inactive", "disconnected"],
+                        selected: viewer.param("status")
+                    )
+                ),
                 table: Dashboard.table(
-                    ["Account", "Institution", "Name", "Category", "Status", "Holder", "Session", "Created"], rows,
-                    empty: "No linked accounts match.", testID: "fc-accounts"),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                    ["Account", "Institution", "Name", "Category", "Status", "Holder", "Session", "Created"],
+                    rows,
+                    empty: "No linked accounts match.",
+                    testID: "fc-accounts"
+                ),
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 
@@ -73,7 +97,10 @@ extension Dashboard.Controller {
     func complete(_ id: String, _ viewer: Viewer, _ form: Dashboard.Form) async throws -> Dashboard.Action {
         let outcomeText = form.value("outcome") ?? "success"
         guard let outcome = FCEngine.Outcome(rawValue: outcomeText) else {
-            throw StripeError.invalidRequest("Unknown outcome \(outcomeText): use success, cancelled or failed.", param: "outcome")
+            throw StripeError.invalidRequest(
+                "Unknown outcome \(outcomeText): use success, cancelled or failed.",
+                param: "outcome"
+            )
         }
         let institution = form.value("institution")
         var accounts = form.values("accounts").flatMap {
@@ -83,7 +110,13 @@ extension Dashboard.Controller {
         let chosen = accounts.isEmpty ? nil : accounts
         let (_, signals) = try await deps.database.write(storeContext(viewer, requestID: viewer.requestID)) { store in
             var session = try store.get(FCSession.self, id)
-            _ = try FCEngine.complete(&session, institutionID: institution, accountIDs: chosen, outcome: outcome, store: store)
+            _ = try FCEngine.complete(
+                &session,
+                institutionID: institution,
+                accountIDs: chosen,
+                outcome: outcome,
+                store: store
+            )
         }
         deps.dispatch(signals)
         return Dashboard.Action(location: Self.done("/dashboard/objects/\(Dashboard.encode(id))", "completed"))
@@ -109,9 +142,11 @@ extension Dashboard {
             let accounts: [HTML] = i.accounts.map { a in
                 let eligible = FCEngine.eligibility(a, session: session)
                 let why: HTML = eligible.map { "<span class=\"muted\"> — not eligible: \($0)</span>" } ?? .empty
-                return "<li><code>\(a.id)</code> \(a.displayName) ••\(a.last4) <span class=\"muted\">\(a.behaviorSummary)</span>\(why)</li>"
+                return
+                    "<li><code>\(a.id)</code> \(a.displayName) ••\(a.last4) <span class=\"muted\">\(a.behaviorSummary)</span>\(why)</li>"
             }
-            return "<li><strong>\(i.name)</strong> <code>\(i.id)</code> \(Dashboard.badge(i.status.rawValue))<ul>\(accounts)</ul></li>"
+            return
+                "<li><strong>\(i.name)</strong> <code>\(i.id)</code> \(Dashboard.badge(i.status.rawValue))<ul>\(accounts)</ul></li>"
         }
         return """
             <form method="post" action="/dashboard/fc_sessions/\(encode(session.id))/complete" class="stack" id="complete" data-testid="complete-form">

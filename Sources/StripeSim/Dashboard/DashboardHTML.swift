@@ -182,7 +182,8 @@ extension Dashboard {
         default:
             tone = "neutral"
         }
-        return "<span class=\"badge \(tone)\" data-status=\"\(status)\">\(status.replacingOccurrences(of: "_", with: " "))</span>"
+        return
+            "<span class=\"badge \(tone)\" data-status=\"\(status)\">\(status.replacingOccurrences(of: "_", with: " "))</span>"
     }
 
     /// An HTTP status code as a badge.
@@ -221,7 +222,10 @@ extension Dashboard {
                 out += "<span class=\"j-str\">\(quoted)</span>"
             }
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
+            if a.isEmpty {
+                out += "[]"
+                return
+            }
             out += "[\n"
             for (n, v) in a.enumerated() {
                 out += pad
@@ -230,7 +234,10 @@ extension Dashboard {
             }
             out += closePad + "]"
         case .object(let o):
-            if o.isEmpty { out += "{}"; return }
+            if o.isEmpty {
+                out += "{}"
+                return
+            }
             var keys = o.keys.filter { $0 != "id" && $0 != "object" }.sorted()
             if o["object"] != nil { keys.insert("object", at: 0) }
             if o["id"] != nil { keys.insert("id", at: 0) }
@@ -248,7 +255,9 @@ extension Dashboard {
     /// A body as the request log shows it: pretty JSON when it parses, else the (already masked) text.
     static func body(_ text: String, form: Bool = false) -> HTML {
         if text.isEmpty { return "<p class=\"muted\">(empty)</p>" }
-        if let json = JSONValue.parse(text), json.objectValue != nil || json.arrayValue != nil { return Dashboard.json(json) }
+        if let json = JSONValue.parse(text), json.objectValue != nil || json.arrayValue != nil {
+            return Dashboard.json(json)
+        }
         if form {
             let lines = formPairs(text).map { "\($0.0) = \($0.1)" }.joined(separator: "\n")
             return "<pre class=\"json\">\(SecretMask.mask(lines))</pre>"

@@ -32,27 +32,42 @@ extension Dashboard {
     static func mentions(_ id: String) -> Filter { .like("body", "%\"" + likeEscape(id) + "\"%") }
 
     /// A page of `T` for the viewer's `q`, `starting_after` / `ending_before`, plus `filters`.
-    static func listPage<T: StoredResource>(_ store: Store, _ type: T.Type, _ filters: [Filter], _ viewer: Viewer)
+    static func listPage<T: StoredResource>(
+        _ store: Store,
+        _ type: T.Type,
+        _ filters: [Filter],
+        _ viewer: Viewer
+    )
         throws -> Page<T>
     {
         var filters = filters
         if let q = viewer.param("q") { filters.append(contains(q)) }
         return try store.list(
-            T.self, where: filters,
+            T.self,
+            where: filters,
             page: PageRequest(
-                limit: pageSize, startingAfter: viewer.param("starting_after"), endingBefore: viewer.param("ending_before")))
+                limit: pageSize,
+                startingAfter: viewer.param("starting_after"),
+                endingBefore: viewer.param("ending_before")
+            )
+        )
     }
 
     /// "Newer" / "Older" links for a cursor page, keeping the page's filters.
-    static func pager(_ viewer: Viewer, ids: [String], hasMore: Bool, keep: [String] = ["q", "status", "type"]) -> HTML {
+    static func pager(_ viewer: Viewer, ids: [String], hasMore: Bool, keep: [String] = ["q", "status", "type"]) -> HTML
+    {
         let forward = viewer.param("ending_before") == nil
         let kept = keep.map { ($0, viewer.param($0)) }
         var links: [HTML] = []
         if let first = ids.first, (forward && viewer.param("starting_after") != nil) || (!forward && hasMore) {
-            links.append("<a href=\"\(url(viewer.path, kept + [("ending_before", Optional(first))]))\" data-testid=\"page-newer\">← Newer</a>")
+            links.append(
+                "<a href=\"\(url(viewer.path, kept + [("ending_before", Optional(first))]))\" data-testid=\"page-newer\">← Newer</a>"
+            )
         }
         if let last = ids.last, (forward && hasMore) || !forward {
-            links.append("<a href=\"\(url(viewer.path, kept + [("starting_after", Optional(last))]))\" data-testid=\"page-older\">Older →</a>")
+            links.append(
+                "<a href=\"\(url(viewer.path, kept + [("starting_after", Optional(last))]))\" data-testid=\"page-older\">Older →</a>"
+            )
         }
         return links.isEmpty ? .empty : "<div class=\"pager\">\(links)</div>"
     }
@@ -78,7 +93,12 @@ extension Dashboard {
     }
 
     /// A table, or a short note when there is nothing to show.
-    static func table(_ headers: [String], _ rows: [HTML], empty: String = "Nothing here yet.", testID: String? = nil) -> HTML {
+    static func table(
+        _ headers: [String],
+        _ rows: [HTML],
+        empty: String = "Nothing here yet.",
+        testID: String? = nil
+    ) -> HTML {
         guard !rows.isEmpty else { return "<p class=\"muted\" data-testid=\"empty\">\(empty)</p>" }
         let head: [HTML] = headers.map { "<th>\($0)</th>" }
         let tid: HTML = testID.map { " data-testid=\"\($0)\"" } ?? .empty
@@ -87,14 +107,24 @@ extension Dashboard {
 
     /// A titled list page: heading, filters, table, pager.
     static func listPage(
-        title: String, viewer: Viewer, active: String, filters: HTML, table: HTML, pager: HTML, intro: HTML = .empty,
+        title: String,
+        viewer: Viewer,
+        active: String,
+        filters: HTML,
+        table: HTML,
+        pager: HTML,
+        intro: HTML = .empty,
         refreshSeconds: Int? = nil
     ) -> HTML {
         layout(
-            title: title, viewer: viewer, active: active, refreshSeconds: refreshSeconds,
+            title: title,
+            viewer: viewer,
+            active: active,
+            refreshSeconds: refreshSeconds,
             body: """
                 <h1>\(title)</h1>\(intro)
                 <section class="card">\(filters)\(table)\(pager)</section>
-                """)
+                """
+        )
     }
 }

@@ -102,8 +102,13 @@ protocol DashboardObject: StoredResource {
 extension DashboardObject {
     func shown(_ store: Store) throws -> Dashboard.Shown {
         Dashboard.Shown(
-            kind: Dashboard.ObjectKind.of(id) ?? .event, id: id, created: created, label: dashboardLabel,
-            status: dashboardStatus, json: try dashboardJSON(store))
+            kind: Dashboard.ObjectKind.of(id) ?? .event,
+            id: id,
+            created: created,
+            label: dashboardLabel,
+            status: dashboardStatus,
+            json: try dashboardJSON(store)
+        )
     }
 }
 
@@ -188,7 +193,9 @@ extension SetupIntent: DashboardObject {
 
 extension PaymentIntent: DashboardObject {
     func dashboardJSON(_ store: Store) throws -> JSONValue { render() }
-    var dashboardLabel: String { [Dashboard.money(amount, currency), description].compactMap { $0 }.joined(separator: " · ") }
+    var dashboardLabel: String {
+        [Dashboard.money(amount, currency), description].compactMap { $0 }.joined(separator: " · ")
+    }
     var dashboardStatus: String? { status.rawValue }
 }
 
@@ -240,18 +247,32 @@ extension Dashboard.Controller {
         return try load(kind.type, id, store)
     }
 
-    private static func load<T: DashboardObject>(_ type: T.Type, _ id: String, _ store: Store) throws -> Dashboard.Shown? {
+    private static func load<T: DashboardObject>(
+        _ type: T.Type,
+        _ id: String,
+        _ store: Store
+    ) throws -> Dashboard.Shown? {
         try store.find(T.self, id)?.shown(store)
     }
 
     /// Objects of a kind whose JSON holds `id` as a value (what refers to it), newest first.
-    static func mentioning(_ kind: Dashboard.ObjectKind, _ id: String, _ store: Store, limit: Int) throws
+    static func mentioning(
+        _ kind: Dashboard.ObjectKind,
+        _ id: String,
+        _ store: Store,
+        limit: Int
+    ) throws
         -> Page<Dashboard.Shown>
     {
         try mentioning(kind.type, id, store, limit: limit)
     }
 
-    private static func mentioning<T: DashboardObject>(_ type: T.Type, _ id: String, _ store: Store, limit: Int) throws
+    private static func mentioning<T: DashboardObject>(
+        _ type: T.Type,
+        _ id: String,
+        _ store: Store,
+        limit: Int
+    ) throws
         -> Page<Dashboard.Shown>
     {
         let page = try store.list(T.self, where: [Dashboard.mentions(id)], page: PageRequest(limit: limit))
@@ -266,8 +287,11 @@ extension Dashboard.Controller {
         return try await read(viewer) { store in
             guard let shown = try Self.load(id, store) else {
                 throw StripeError(
-                    status: 404, code: "resource_missing",
-                    message: "No object \(id) in this account. Ids from other accounts (other API keys) are not visible here.")
+                    status: 404,
+                    code: "resource_missing",
+                    message:
+                        "No object \(id) in this account. Ids from other accounts (other API keys) are not visible here."
+                )
             }
             let kind = shown.kind
 
@@ -301,14 +325,17 @@ extension Dashboard.Controller {
                 }
             case .testClock:
                 if let clock = try store.find(TestClock.self, id), !clock.deleted {
-                    actions = "<section class=\"card\"><h2>Advance</h2>\(Dashboard.advanceForm(clock, viewer: viewer))</section>"
+                    actions =
+                        "<section class=\"card\"><h2>Advance</h2>\(Dashboard.advanceForm(clock, viewer: viewer))</section>"
                 }
             case .event:
                 if let event = try store.find(Event.self, id), !event.isThin {
                     let endpoints = try store.all(WebhookEndpoint.self, where: [.equals("deleted", .int(0))])
-                    actions = "<section class=\"card\"><h2>Redeliver</h2>\(Dashboard.redeliverForm(event, endpoints: endpoints, viewer: viewer))</section>"
+                    actions =
+                        "<section class=\"card\"><h2>Redeliver</h2>\(Dashboard.redeliverForm(event, endpoints: endpoints, viewer: viewer))</section>"
                     let deliveries = try store.all(WebhookDelivery.self, where: [.equals("event", .text(id))])
-                    extra = "<section class=\"card\"><h2>Deliveries</h2>\(Dashboard.deliveryTable(deliveries, nowMs: nowMs))</section>"
+                    extra =
+                        "<section class=\"card\"><h2>Deliveries</h2>\(Dashboard.deliveryTable(deliveries, nowMs: nowMs))</section>"
                 }
             case .paymentIntent:
                 if let pi = try store.find(PaymentIntent.self, id) {
@@ -317,7 +344,8 @@ extension Dashboard.Controller {
                 }
             case .webhookDelivery:
                 if let d = try store.find(WebhookDelivery.self, id) {
-                    extra = "<section class=\"card\"><h2>Attempts</h2>\(Dashboard.deliveryTable([d], nowMs: nowMs))</section>"
+                    extra =
+                        "<section class=\"card\"><h2>Attempts</h2>\(Dashboard.deliveryTable([d], nowMs: nowMs))</section>"
                 }
             default: break
             }
@@ -329,9 +357,11 @@ extension Dashboard.Controller {
                 }
                 let all: HTML =
                     more.contains(k)
-                    ? k.listPath.map { " <a class=\"more\" href=\"\(Dashboard.url($0, [("q", id)]))\">all →</a>" } ?? " <span class=\"more muted\">(first 20)</span>"
+                    ? k.listPath.map { " <a class=\"more\" href=\"\(Dashboard.url($0, [("q", id)]))\">all →</a>" }
+                        ?? " <span class=\"more muted\">(first 20)</span>"
                     : .empty
-                return "<h3>\(k.title)\(all)</h3><table class=\"related\" data-testid=\"related-\(k.rawValue)\">\(rows)</table>"
+                return
+                    "<h3>\(k.title)\(all)</h3><table class=\"related\" data-testid=\"related-\(k.rawValue)\">\(rows)</table>"
             }
             let eventsHTML: HTML =
                 kind == .event
@@ -344,7 +374,10 @@ extension Dashboard.Controller {
             var deliveriesHTML: HTML = .empty
             if kind != .event && kind != .webhookDelivery && !events.items.isEmpty {
                 let deliveries = try store.list(
-                    WebhookDelivery.self, where: [.oneOf("event", events.items.map(\.id))], page: PageRequest(limit: 50))
+                    WebhookDelivery.self,
+                    where: [.oneOf("event", events.items.map(\.id))],
+                    page: PageRequest(limit: 50)
+                )
                 if !deliveries.items.isEmpty {
                     deliveriesHTML = """
                         <section class="card" data-testid="object-deliveries"><h2>Webhook deliveries of these events</h2>
@@ -364,7 +397,12 @@ extension Dashboard.Controller {
                 <section class="card"><h2>JSON</h2>\(Dashboard.json(shown.json))</section>
                 """
             return Dashboard.layout(
-                title: shown.id, viewer: viewer, active: kind.listPath, refreshSeconds: advancing ? 1 : nil, body: body)
+                title: shown.id,
+                viewer: viewer,
+                active: kind.listPath,
+                refreshSeconds: advancing ? 1 : nil,
+                body: body
+            )
         }
     }
 }

@@ -19,12 +19,17 @@ extension Dashboard.Controller {
             if let status = viewer.param("status") { filters.append(.equals("status", .text(status))) }
             let page = try Dashboard.listPage(store, PaymentIntent.self, filters, viewer)
             return Dashboard.listPage(
-                title: "PaymentIntents", viewer: viewer, active: "/dashboard/payment_intents",
+                title: "PaymentIntents",
+                viewer: viewer,
+                active: "/dashboard/payment_intents",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "id, customer, amount, description…",
-                    extra: Dashboard.select("status", Self.paymentIntentStatuses, selected: viewer.param("status"))),
+                    viewer,
+                    placeholder: "id, customer, amount, description…",
+                    extra: Dashboard.select("status", Self.paymentIntentStatuses, selected: viewer.param("status"))
+                ),
                 table: Dashboard.paymentIntentTable(page.items),
-                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore))
+                pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore)
+            )
         }
     }
 }
@@ -40,8 +45,11 @@ extension Dashboard {
                 """
         }
         return table(
-            ["PaymentIntent", "Amount", "Status", "Customer", "Payment method", "Test clock", "Created"], rows,
-            empty: "No PaymentIntents match.", testID: "payment-intents")
+            ["PaymentIntent", "Amount", "Status", "Customer", "Payment method", "Test clock", "Created"],
+            rows,
+            empty: "No PaymentIntents match.",
+            testID: "payment-intents"
+        )
     }
 
     /// One status change of a PaymentIntent, read from an event's snapshot.
@@ -62,8 +70,12 @@ extension Dashboard {
                     [err["code"]?.stringValue, err["message"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
                 }
                 return TimelineStep(
-                    at: e.created, status: e.object["status"]?.stringValue ?? "", eventType: e.type, eventID: e.id,
-                    detail: detail)
+                    at: e.created,
+                    status: e.object["status"]?.stringValue ?? "",
+                    eventType: e.type,
+                    eventID: e.id,
+                    detail: detail
+                )
             }
     }
 

@@ -35,32 +35,40 @@ extension Dashboard.Controller {
         let kept: [(String, String?)] = ["q", "method", "status"].map { ($0, viewer.param($0)) }
         if offset > 0 {
             links.append(
-                "<a href=\"\(Dashboard.url(viewer.path, kept + [("offset", String(max(0, offset - Dashboard.pageSize)))]))\" data-testid=\"page-newer\">← Newer</a>")
+                "<a href=\"\(Dashboard.url(viewer.path, kept + [("offset", String(max(0, offset - Dashboard.pageSize)))]))\" data-testid=\"page-newer\">← Newer</a>"
+            )
         }
         if offset + Dashboard.pageSize < entries.count {
             links.append(
-                "<a href=\"\(Dashboard.url(viewer.path, kept + [("offset", String(offset + Dashboard.pageSize))]))\" data-testid=\"page-older\">Older →</a>")
+                "<a href=\"\(Dashboard.url(viewer.path, kept + [("offset", String(offset + Dashboard.pageSize))]))\" data-testid=\"page-older\">Older →</a>"
+            )
         }
         let extra: HTML = """
             \(Dashboard.select("method", ["GET", "POST", "DELETE"], selected: viewer.param("method"), any: "any method"))
             \(Dashboard.select("status", ["2xx", "4xx", "5xx"], selected: viewer.param("status"), any: "any status"))
             """
         return Dashboard.listPage(
-            title: "Requests", viewer: viewer, active: "/dashboard/requests",
+            title: "Requests",
+            viewer: viewer,
+            active: "/dashboard/requests",
             filters: Dashboard.filterForm(viewer, placeholder: "path, request id, body text…", extra: extra),
             table: Dashboard.requestTable(pageItems, withBodies: true),
             pager: links.isEmpty ? .empty : "<div class=\"pager\">\(links)</div>",
             intro: """
                 <p class="muted">The last \(deps.requestLog.capacity) API requests made with this account's keys, kept in memory
                 (\(entries.count) shown). Keys, client secrets and signing secrets are masked; headers are not kept.</p>
-                """)
+                """
+        )
     }
 
     func requestDetail(_ id: String, _ viewer: Viewer) throws -> HTML {
         guard let entry = deps.requestLog.entry(account: viewer.account, requestID: id) else {
             throw StripeError(
-                status: 404, code: "resource_missing",
-                message: "No request \(id) in this account's log (it keeps the last \(deps.requestLog.capacity) requests, in memory).")
+                status: 404,
+                code: "resource_missing",
+                message:
+                    "No request \(id) in this account's log (it keeps the last \(deps.requestLog.capacity) requests, in memory)."
+            )
         }
         let query = entry.path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
         let queryHTML: HTML = query.map { "<h2>Query</h2>\(Dashboard.body($0, form: true))" } ?? .empty
@@ -78,7 +86,12 @@ extension Dashboard.Controller {
               <section class="card" data-testid="response-body"><h2>Response body</h2>\(Dashboard.body(entry.responseBody))</section>
             </div>
             """
-        return Dashboard.layout(title: "\(entry.method) \(entry.path)", viewer: viewer, active: "/dashboard/requests", body: body)
+        return Dashboard.layout(
+            title: "\(entry.method) \(entry.path)",
+            viewer: viewer,
+            active: "/dashboard/requests",
+            body: body
+        )
     }
 }
 
@@ -98,8 +111,11 @@ extension Dashboard {
                 """
         }
         return table(
-            ["Time", "Method", "Path", "Status", "Latency"], rows, empty: "No requests logged for this account yet.",
-            testID: "requests")
+            ["Time", "Method", "Path", "Status", "Latency"],
+            rows,
+            empty: "No requests logged for this account yet.",
+            testID: "requests"
+        )
     }
 
     /// Distinct object ids a JSON body mentions (the response's object and what it refers to), in order.
@@ -114,7 +130,7 @@ extension Dashboard {
             case .object(let o):
                 // The object's own id first, then what it refers to.
                 let keys = (o["id"] == nil ? [] : ["id"]) + o.keys.filter { $0 != "id" }.sorted()
-                keys.forEach { walk(o[$0]!) }
+                for key in keys { walk(o[key]!) }
             default: break
             }
         }

@@ -24,7 +24,9 @@ extension Dashboard.Controller {
             let page = try Dashboard.listPage(store, TestClock.self, filters, viewer)
             let rows: [HTML] = try page.items.map { clock in
                 let customers = try store.count(
-                    Customer.self, where: [.equals("testClock", .text(clock.id)), .equals("deleted", .int(0))])
+                    Customer.self,
+                    where: [.equals("testClock", .text(clock.id)), .equals("deleted", .int(0))]
+                )
                 let state = clock.deleted ? "deleted" : clock.status.rawValue
                 let target: HTML = clock.targetFrozenTime.map { " → \(Dashboard.time($0))" } ?? .empty
                 return """
@@ -36,19 +38,31 @@ extension Dashboard.Controller {
             }
             let advancing = page.items.contains { $0.status == .advancing && !$0.deleted }
             return Dashboard.listPage(
-                title: "Test clocks", viewer: viewer, active: "/dashboard/test_clocks",
+                title: "Test clocks",
+                viewer: viewer,
+                active: "/dashboard/test_clocks",
                 filters: Dashboard.filterForm(
-                    viewer, placeholder: "id, name…",
-                    extra: Dashboard.select("status", ["ready", "advancing", "deleted"], selected: viewer.param("status"))),
+                    viewer,
+                    placeholder: "id, name…",
+                    extra: Dashboard.select(
+                        "status",
+                        ["ready", "advancing", "deleted"],
+                        selected: viewer.param("status")
+                    )
+                ),
                 table: Dashboard.table(
-                    ["Clock", "Name", "Frozen time", "Status", "Customers", "Advance"], rows,
-                    empty: "No test clocks. Create one with POST /v1/test_helpers/test_clocks.", testID: "test-clocks"),
+                    ["Clock", "Name", "Frozen time", "Status", "Customers", "Advance"],
+                    rows,
+                    empty: "No test clocks. Create one with POST /v1/test_helpers/test_clocks.",
+                    testID: "test-clocks"
+                ),
                 pager: Dashboard.pager(viewer, ids: page.items.map(\.id), hasMore: page.hasMore),
                 intro: """
                     <p class="muted">Payments of customers on a clock settle when the clock passes their due time (US business days).
                     Times are UTC.</p>
                     """,
-                refreshSeconds: advancing ? 1 : nil)
+                refreshSeconds: advancing ? 1 : nil
+            )
         }
     }
 
@@ -71,7 +85,9 @@ extension Dashboard.Controller {
         }
         deps.dispatch(signals)
         let back = Self.safeReturnPath(form.value("return_to")) ?? "/dashboard/test_clocks"
-        return Dashboard.Action(location: Self.done(back.split(separator: "?").first.map(String.init) ?? back, "advancing"))
+        return Dashboard.Action(
+            location: Self.done(back.split(separator: "?").first.map(String.init) ?? back, "advancing")
+        )
     }
 }
 

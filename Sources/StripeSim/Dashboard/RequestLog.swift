@@ -122,8 +122,13 @@ package final class RequestLog: Sendable {
     /// `StripeMiddleware`, for an error) left them. Called before the response is written, so a client that reads
     /// the log right after a call finds it.
     package func record(
-        request: Request, account: String, requestID: String, status: Int, draft: RequestLogDraft,
-        startedAtMillis: Int, latencyMs: Double
+        request: Request,
+        account: String,
+        requestID: String,
+        status: Int,
+        draft: RequestLogDraft,
+        startedAtMillis: Int,
+        latencyMs: Double
     ) {
         let query = request.uri.query.map { "?" + SecretMask.mask($0) } ?? ""
         let (requestBody, responseBody) = draft.bodies
@@ -134,10 +139,18 @@ package final class RequestLog: Sendable {
         let cut = requestText.utf8.count > Self.maxBodyBytes || responseText.utf8.count > Self.maxBodyBytes
         append(
             RequestLogEntry(
-                requestID: requestID, account: account, atMillis: startedAtMillis, method: request.method.rawValue,
-                path: request.uri.path + query, status: status, latencyMs: latencyMs,
+                requestID: requestID,
+                account: account,
+                atMillis: startedAtMillis,
+                method: request.method.rawValue,
+                path: request.uri.path + query,
+                status: status,
+                latencyMs: latencyMs,
                 requestBody: cut ? Self.clean(requestText) : requestText,
-                responseBody: cut ? Self.clean(responseText) : responseText, bodiesMasked: cut))
+                responseBody: cut ? Self.clean(responseText) : responseText,
+                bodiesMasked: cut
+            )
+        )
     }
 
     /// Masks and truncates a body. Only what is kept is masked (plus the token crossing the cut, masked whole

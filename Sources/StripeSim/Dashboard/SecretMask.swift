@@ -97,7 +97,9 @@ package enum SecretMask {
                 return
             }
         }
-        if first == UInt8(ascii: "w") && token.count > webhookSecretPrefix.count && token.starts(with: webhookSecretPrefix) {
+        if first == UInt8(ascii: "w") && token.count > webhookSecretPrefix.count
+            && token.starts(with: webhookSecretPrefix)
+        {
             out += webhookSecretPrefix
             out += maskBytes
             return

@@ -105,7 +105,10 @@ extension Customer {
         "individual_name": .string(max: 150).isEmptyable,
         "invoice_prefix": .string(max: 12).isEmptyable,
         "invoice_settings": .hash([
-            "custom_fields": .array(.hash(["name": .string(max: 40).isRequired, "value": .string(max: 140).isRequired]), max: 4).isEmptyable,
+            "custom_fields": .array(
+                .hash(["name": .string(max: 40).isRequired, "value": .string(max: 140).isRequired]),
+                max: 4
+            ).isEmptyable,
             "default_payment_method": .string(max: 5000).isEmptyable,
             "footer": .string(max: 5000).isEmptyable,
             "rendering_options": .hash([
@@ -157,12 +160,18 @@ extension Customer {
             guard (3...12).contains(prefix.count), prefix.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
             else {
                 throw .validation(
-                    "Invalid invoice_prefix: must be 3 to 12 uppercase letters or numbers", param: "invoice_prefix")
+                    "Invalid invoice_prefix: must be 3 to 12 uppercase letters or numbers",
+                    param: "invoice_prefix"
+                )
             }
             invoicePrefix = prefix
         }
         if let v = text("tax_exempt") { taxExempt = v ?? "none" }
-        if p.isUnset("address") { address = nil } else if let a = p.hash("address") { address = Self.addressJSON(a, over: address) }
+        if p.isUnset("address") {
+            address = nil
+        } else if let a = p.hash("address") {
+            address = Self.addressJSON(a, over: address)
+        }
         if p.isUnset("shipping") {
             shipping = nil
         } else if let s = p.hash("shipping") {
@@ -178,9 +187,13 @@ extension Customer {
             if s.isUnset("custom_fields") {
                 settings["custom_fields"] = nil
             } else if let fields = s.hashes("custom_fields") {
-                settings["custom_fields"] = .array(fields.map { ["name": .optional($0.string("name")), "value": .optional($0.string("value"))] })
+                settings["custom_fields"] = .array(
+                    fields.map { ["name": .optional($0.string("name")), "value": .optional($0.string("value"))] }
+                )
             }
-            if s.has("default_payment_method") { settings["default_payment_method"] = .optional(s.string("default_payment_method")) }
+            if s.has("default_payment_method") {
+                settings["default_payment_method"] = .optional(s.string("default_payment_method"))
+            }
             if s.has("footer") { settings["footer"] = .optional(s.string("footer")) }
             if s.isUnset("rendering_options") {
                 settings["rendering_options"] = nil
@@ -199,7 +212,8 @@ extension Customer {
 
     /// Merges address parameters over an existing address (null members where never set).
     package static func addressJSON(_ a: Params, over existing: JSONValue?) -> JSONValue {
-        var out = existing ?? ["city": nil, "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil]
+        var out =
+            existing ?? ["city": nil, "country": nil, "line1": nil, "line2": nil, "postal_code": nil, "state": nil]
         for key in ["city", "country", "line1", "line2", "postal_code", "state"] where a.has(key) {
             out[key] = .optional(a.string(key))
         }
@@ -210,12 +224,17 @@ extension Customer {
     package static func validateEmail(_ email: String, param: String = "email") throws(StripeError) {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let ok =
-            parts.count == 2 && !parts[0].isEmpty && parts[1].utf8.contains(UInt8(ascii: ".")) && !parts[1].hasPrefix(".")
+            parts.count == 2 && !parts[0].isEmpty && parts[1].utf8.contains(UInt8(ascii: "."))
+            && !parts[1].hasPrefix(".")
             && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace })
         if !ok {
             throw StripeError(
-                status: 400, code: "email_invalid", message: "Invalid email address: \(email)", param: param,
-                isValidationFailure: true)
+                status: 400,
+                code: "email_invalid",
+                message: "Invalid email address: \(email)",
+                param: param,
+                isValidationFailure: true
+            )
         }
     }
 }
@@ -243,15 +262,28 @@ extension Customer {
         func text(_ k: String) -> String? { j[k]?.stringValue }
         func bag(_ k: String) -> JSONValue? { j[k].flatMap { $0 == .null ? JSONValue?.none : $0 } }
         self.init(
-            id: id, created: created, email: text("email"), name: text("name"), description: text("description"),
-            phone: text("phone"), businessName: text("businessName"), individualName: text("individualName"),
-            address: bag("address"), shipping: bag("shipping"), balance: j["balance"]?.intValue ?? 0,
-            currency: text("currency"), invoicePrefix: text("invoicePrefix") ?? "",
+            id: id,
+            created: created,
+            email: text("email"),
+            name: text("name"),
+            description: text("description"),
+            phone: text("phone"),
+            businessName: text("businessName"),
+            individualName: text("individualName"),
+            address: bag("address"),
+            shipping: bag("shipping"),
+            balance: j["balance"]?.intValue ?? 0,
+            currency: text("currency"),
+            invoicePrefix: text("invoicePrefix") ?? "",
             nextInvoiceSequence: j["nextInvoiceSequence"]?.intValue ?? 1,
             invoiceSettings: j["invoiceSettings"] ?? Customer.defaultInvoiceSettings,
             metadata: j["metadata"]?.objectValue?.compactMapValues(\.stringValue) ?? [:],
             preferredLocales: j["preferredLocales"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            taxExempt: text("taxExempt") ?? "none", tax: bag("tax"), testClock: text("testClock"),
-            customerAccount: text("customerAccount"), deleted: j["deleted"]?.boolValue ?? false)
+            taxExempt: text("taxExempt") ?? "none",
+            tax: bag("tax"),
+            testClock: text("testClock"),
+            customerAccount: text("customerAccount"),
+            deleted: j["deleted"]?.boolValue ?? false
+        )
     }
 }

@@ -58,11 +58,17 @@ extension Event {
         guard let id = j["id"]?.stringValue, let created = j["created"]?.intValue, let type = j["type"]?.stringValue
         else { throw StripeError(status: 500, type: "api_error", message: "A stored event is malformed.") }
         self.init(
-            id: id, created: created, type: type, object: j["object"] ?? .null,
+            id: id,
+            created: created,
+            type: type,
+            object: j["object"] ?? .null,
             previousAttributes: j["previousAttributes"].flatMap { $0 == .null ? JSONValue?.none : $0 },
-            requestID: j["requestID"]?.stringValue, idempotencyKey: j["idempotencyKey"]?.stringValue,
+            requestID: j["requestID"]?.stringValue,
+            idempotencyKey: j["idempotencyKey"]?.stringValue,
             apiVersion: j["apiVersion"]?.stringValue ?? StripeVersion.current,
-            pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0, testClock: j["testClock"]?.stringValue)
+            pendingWebhooks: j["pendingWebhooks"]?.intValue ?? 0,
+            testClock: j["testClock"]?.stringValue
+        )
     }
 
 }
@@ -74,14 +80,25 @@ extension Store {
     /// In the same transaction, queues one webhook delivery per enabled endpoint whose `enabled_events` match
     /// (and the `--forward-to` target), and sets `pending_webhooks` to the number of endpoints.
     @discardableResult
-    package func emit(_ type: String, _ object: JSONValue, previous: JSONValue? = nil, automatic: Bool = false)
+    package func emit(
+        _ type: String,
+        _ object: JSONValue,
+        previous: JSONValue? = nil,
+        automatic: Bool = false
+    )
         throws -> Event
     {
         var event = Event(
-            id: ids.make("evt"), created: eventTime ?? now, type: type, object: object,
+            id: ids.make("evt"),
+            created: eventTime ?? now,
+            type: type,
+            object: object,
             previousAttributes: previous.flatMap { JSONDiff.previousAttributes(old: $0, new: object) },
-            requestID: automatic ? nil : context.requestID, idempotencyKey: automatic ? nil : context.idempotencyKey,
-            apiVersion: StripeVersion.current, testClock: eventClock ?? context.runningClock)
+            requestID: automatic ? nil : context.requestID,
+            idempotencyKey: automatic ? nil : context.idempotencyKey,
+            apiVersion: StripeVersion.current,
+            testClock: eventClock ?? context.runningClock
+        )
         try insertQueuingWebhooks(&event)
         return event
     }
@@ -94,14 +111,25 @@ extension Store {
             "created": .string(Date(timeIntervalSince1970: TimeInterval(now)).rfc3339Millis),
             "livemode": false, "context": nil,
             "reason": context.requestID.map { rid in
-                ["type": "request", "request": ["id": .string(rid), "idempotency_key": .optional(context.idempotencyKey)]]
+                [
+                    "type": "request",
+                    "request": ["id": .string(rid), "idempotency_key": .optional(context.idempotencyKey)],
+                ]
             } ?? .null,
             "related_object": ["id": .string(relatedID), "type": .string(relatedType), "url": .string(relatedURL)],
         ]
         try insert(
             Event(
-                id: id, created: now, type: type, object: body, previousAttributes: nil, requestID: context.requestID,
-                idempotencyKey: context.idempotencyKey, apiVersion: StripeVersion.current))
+                id: id,
+                created: now,
+                type: type,
+                object: body,
+                previousAttributes: nil,
+                requestID: context.requestID,
+                idempotencyKey: context.idempotencyKey,
+                apiVersion: StripeVersion.current
+            )
+        )
     }
 }
 

@@ -3,7 +3,14 @@ import Foundation
 /// Stripe's search query language: `field:value`, `field~"sub"`, `field>N`, `metadata["k"]:"v"`, `-` negation,
 /// `field:null`, up to 10 clauses joined by `AND` or `OR` (not both), no parentheses.
 package struct SearchQuery: Sendable, Equatable {
-    package enum Op: String, Sendable { case equals = ":", contains = "~", gt = ">", gte = ">=", lt = "<", lte = "<=" }
+    package enum Op: String, Sendable {
+        case equals = ":"
+        case contains = "~"
+        case gt = ">"
+        case gte = ">="
+        case lt = "<"
+        case lte = "<="
+    }
 
     package struct Clause: Sendable, Equatable {
         package var field: String
@@ -26,7 +33,11 @@ package struct SearchQuery: Sendable, Equatable {
     }
 
     /// Parses and checks fields against `fields` (name → numeric?) for `resource` (e.g. `customers`).
-    package static func parse(_ text: String, fields: [String: Bool], resource: String) throws(StripeError)
+    package static func parse(
+        _ text: String,
+        fields: [String: Bool],
+        resource: String
+    ) throws(StripeError)
         -> SearchQuery
     {
         let chars = Array(text)
@@ -70,7 +81,10 @@ package struct SearchQuery: Sendable, Equatable {
                 }
             }
             var negated = false
-            if i < chars.count, chars[i] == "-" { negated = true; i += 1 }
+            if i < chars.count, chars[i] == "-" {
+                negated = true
+                i += 1
+            }
             let field = readWord()
             guard !field.isEmpty else { throw fail() }
             var metadataKey: String?
@@ -85,7 +99,8 @@ package struct SearchQuery: Sendable, Equatable {
                     status: 400,
                     message:
                         "Field `\(field)` is an unsupported search field for resource `\(resource)`. See http://stripe.com/docs/search#query-fields-for-\(resource) for a list of supported fields.",
-                    param: "query")
+                    param: "query"
+                )
             }
             var op: Op
             guard i < chars.count else { throw fail() }
@@ -97,7 +112,7 @@ package struct SearchQuery: Sendable, Equatable {
             default: throw fail()
             }
             i += 1
-            if (op == .gt || op == .lt), i < chars.count, chars[i] == "=" {
+            if op == .gt || op == .lt, i < chars.count, chars[i] == "=" {
                 op = op == .gt ? .gte : .lte
                 i += 1
             }
@@ -117,12 +132,17 @@ package struct SearchQuery: Sendable, Equatable {
             if op != .equals && op != .contains && !numeric {
                 throw StripeError(
                     status: 400,
-                    message: "The `\(op.rawValue)` operator can only be used with numeric fields (`\(field)` is not numeric).",
-                    param: "query")
+                    message:
+                        "The `\(op.rawValue)` operator can only be used with numeric fields (`\(field)` is not numeric).",
+                    param: "query"
+                )
             }
             if op == .contains, (value?.count ?? 0) < 3 {
                 throw StripeError(
-                    status: 400, message: "Substring (~) queries need a value of at least 3 characters.", param: "query")
+                    status: 400,
+                    message: "Substring (~) queries need a value of at least 3 characters.",
+                    param: "query"
+                )
             }
             if numeric, let v = value, Int(v) == nil { throw fail() }
             clauses.append(Clause(field: field, metadataKey: metadataKey, op: op, value: value, negated: negated))
@@ -130,15 +150,21 @@ package struct SearchQuery: Sendable, Equatable {
         }
         guard !clauses.isEmpty else {
             throw StripeError(
-                status: 400, code: "parameter_invalid_string",
-                message: "Provide a query parameter with a valid search query string.", param: "query")
+                status: 400,
+                code: "parameter_invalid_string",
+                message: "Provide a query parameter with a valid search query string.",
+                param: "query"
+            )
         }
         if clauses.count > 10 {
             throw StripeError(status: 400, message: "A search query can have at most 10 clauses.", param: "query")
         }
         if Set(joins).count > 1 {
             throw StripeError(
-                status: 400, message: "A search query cannot combine AND and OR; use one or the other.", param: "query")
+                status: 400,
+                message: "A search query cannot combine AND and OR; use one or the other.",
+                param: "query"
+            )
         }
         return SearchQuery(clauses: clauses, isOr: joins.first == "OR")
     }
@@ -154,7 +180,10 @@ package struct SearchQuery: Sendable, Equatable {
                 if let actual, let a = Int(actual), let b = Int(v) { ok = a == b } else { ok = actual == v }
             case (.contains, let v?): ok = actual?.lowercased().contains(v.lowercased()) ?? false
             case (let op, let v?):
-                guard let a = actual.flatMap({ Int($0) }), let b = Int(v) else { ok = false; break }
+                guard let a = actual.flatMap({ Int($0) }), let b = Int(v) else {
+                    ok = false
+                    break
+                }
                 switch op {
                 case .gt: ok = a > b
                 case .gte: ok = a >= b

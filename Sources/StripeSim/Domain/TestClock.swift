@@ -19,7 +19,10 @@ package struct TestClock: StoredResource, Equatable {
     package var deletesAfter: Int
     package var deleted = false
 
-    package enum Status: String, Codable, Sendable { case ready, advancing, internalFailure = "internal_failure" }
+    package enum Status: String, Codable, Sendable {
+        case ready, advancing
+        case internalFailure = "internal_failure"
+    }
 
     package var columns: [String: IndexValue] { ["status": .text(status.rawValue), "deleted": .int(deleted ? 1 : 0)] }
 
@@ -42,19 +45,24 @@ package struct TestClock: StoredResource, Equatable {
     package mutating func beginAdvance(to target: Int) throws(StripeError) {
         guard status == .ready else {
             throw StripeError(
-                status: 400, code: "test_clock_advancing",
-                message: "The test clock \(id) is already advancing; wait for it to be ready before advancing it again.",
-                param: "frozen_time")
+                status: 400,
+                code: "test_clock_advancing",
+                message:
+                    "The test clock \(id) is already advancing; wait for it to be ready before advancing it again.",
+                param: "frozen_time"
+            )
         }
         guard target > frozenTime else {
             throw .invalidRequest(
                 "The frozen_time (\(target)) must be after the test clock's current frozen_time (\(frozenTime)).",
-                param: "frozen_time")
+                param: "frozen_time"
+            )
         }
         guard target - frozenTime <= Self.maxAdvance else {
             throw .invalidRequest(
                 "Cannot advance the test clock more than two years at a time; the latest allowed frozen_time is \(frozenTime + Self.maxAdvance).",
-                param: "frozen_time")
+                param: "frozen_time"
+            )
         }
         status = .advancing
         targetFrozenTime = target

@@ -91,10 +91,14 @@ extension V2Account {
         "billing": .hash([
             "default_payment_method": .string(max: 5000),
             "invoice": .hash([
-                "custom_fields": .array(.hash(["name": .string(max: 40).isRequired, "value": .string(max: 140).isRequired]), max: 4),
+                "custom_fields": .array(
+                    .hash(["name": .string(max: 40).isRequired, "value": .string(max: 140).isRequired]),
+                    max: 4
+                ),
                 "footer": .string(max: 5000), "next_sequence": .integer(min: 1), "prefix": .string(max: 12),
                 "rendering": .hash([
-                    "amount_tax_display": .oneOf("exclude_tax", "include_inclusive_tax"), "template": .string(max: 5000),
+                    "amount_tax_display": .oneOf("exclude_tax", "include_inclusive_tax"),
+                    "template": .string(max: 5000),
                 ]),
             ]),
         ]),
@@ -119,7 +123,13 @@ extension V2Account {
     }
 
     /// Applies a create/update body. `prefix` seeds a new customer configuration's invoice prefix.
-    mutating func apply(_ p: Params, isCreate: Bool, invoicePrefix: String, personID: String, now: Int)
+    mutating func apply(
+        _ p: Params,
+        isCreate: Bool,
+        invoicePrefix: String,
+        personID: String,
+        now: Int
+    )
         throws(StripeError)
     {
         if p.has("contact_email") {
@@ -154,13 +164,15 @@ extension V2Account {
         if !isNew, c.has("test_clock") {
             throw .validation(
                 "test_clock can only be set when the customer configuration is first applied.",
-                param: "configuration.customer.test_clock")
+                param: "configuration.customer.test_clock"
+            )
         }
-        var cfg: JSONValue = customer ?? [
-            "applied": true,
-            "automatic_indirect_tax": ["exempt": "none", "location_source": "identity_address"],
-            "billing": ["invoice": ["custom_fields": [], "next_sequence": 1, "prefix": .string(invoicePrefix)]],
-        ]
+        var cfg: JSONValue =
+            customer ?? [
+                "applied": true,
+                "automatic_indirect_tax": ["exempt": "none", "location_source": "identity_address"],
+                "billing": ["invoice": ["custom_fields": [], "next_sequence": 1, "prefix": .string(invoicePrefix)]],
+            ]
         if let applied = c.bool("applied") { cfg["applied"] = .bool(applied) }
         if let tax = c.hash("automatic_indirect_tax") {
             var t = cfg["automatic_indirect_tax"] ?? [:]
@@ -182,7 +194,8 @@ extension V2Account {
                     else {
                         throw .validation(
                             "Invalid prefix: must be 3 to 12 uppercase letters or numbers",
-                            param: "configuration.customer.billing.invoice.prefix")
+                            param: "configuration.customer.billing.invoice.prefix"
+                        )
                     }
                     i["prefix"] = .string(prefix)
                 }
@@ -192,7 +205,8 @@ extension V2Account {
             cfg["billing"] = b
         }
         if let caps = c.hash("capabilities")?.hash("automatic_indirect_tax"), let requested = caps.bool("requested") {
-            cfg["capabilities"] = requested
+            cfg["capabilities"] =
+                requested
                 ? ["automatic_indirect_tax": ["status": "active", "status_details": []]] : nil
         }
         if let shipping = c.json("shipping") { cfg["shipping"] = shipping }

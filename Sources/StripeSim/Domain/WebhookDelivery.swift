@@ -41,7 +41,11 @@ package struct WebhookDelivery: StoredResource, Equatable {
         package var responseBodyExcerpt: String?
 
         package init(
-            attemptedAt: Int, url: String, statusCode: Int?, error: String?, latencyMs: Int,
+            attemptedAt: Int,
+            url: String,
+            statusCode: Int?,
+            error: String?,
+            latencyMs: Int,
             responseBodyExcerpt: String?
         ) {
             self.attemptedAt = attemptedAt
@@ -62,7 +66,8 @@ package struct WebhookDelivery: StoredResource, Equatable {
     package var columns: [String: IndexValue] {
         [
             "event": .text(event), "endpoint": .text(endpoint), "lane": .text(lane), "eventSeq": .int(eventSeq),
-            "status": .text(status.rawValue), "attemptCount": .int(attempts.count), "nextAttemptAt": .int(nextAttemptAt),
+            "status": .text(status.rawValue), "attemptCount": .int(attempts.count),
+            "nextAttemptAt": .int(nextAttemptAt),
         ]
     }
 
@@ -96,18 +101,21 @@ package struct WebhookDelivery: StoredResource, Equatable {
             "attempts": .array(
                 attempts.map { a in
                     [
-                        "attempted_at": .int(a.attemptedAt), "url": .string(a.url), "status_code": .optional(a.statusCode),
+                        "attempted_at": .int(a.attemptedAt), "url": .string(a.url),
+                        "status_code": .optional(a.statusCode),
                         "error": .optional(a.error), "latency_ms": .int(a.latencyMs),
                         "response_body_excerpt": .optional(a.responseBodyExcerpt),
                     ]
-                }),
+                }
+            ),
             "created": .int(created),
             "event": .string(event),
             "event_type": .string(eventType),
             "forwarded": .bool(forwarded),
             "livemode": false,
             // Unix seconds of the next automatic attempt; null when none is scheduled or the first is imminent.
-            "next_attempt_at": status == .pending ? .optional(nextAttemptAt.flatMap { $0 > 0 ? ($0 + 999) / 1000 : nil }) : .null,
+            "next_attempt_at": status == .pending
+                ? .optional(nextAttemptAt.flatMap { $0 > 0 ? ($0 + 999) / 1000 : nil }) : .null,
             "pending": .bool(status == .pending),
             "redelivery": .bool(redelivery),
             "status": .string(status.rawValue),

@@ -114,9 +114,12 @@ extension WebhookEndpoint {
     /// Stripe's own check also demands a public address.
     package static func validateURL(_ url: String) throws(StripeError) {
         let invalid = StripeError(
-            status: 400, code: "url_invalid",
+            status: 400,
+            code: "url_invalid",
             message: "Invalid URL: \(url). The URL must be an absolute http:// or https:// URL with a host.",
-            param: "url", isValidationFailure: true)
+            param: "url",
+            isValidationFailure: true
+        )
         guard !url.contains(where: { $0.isWhitespace }), let components = URLComponents(string: url),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = components.host, !host.isEmpty
@@ -129,10 +132,12 @@ extension WebhookEndpoint {
         if events.isEmpty {
             throw .validation("You must pass at least one event in enabled_events.", param: "enabled_events")
         }
-        for (i, name) in events.enumerated() where name != EventTypes.wildcard && !EventTypes.subscribable.contains(name) {
+        for (i, name) in events.enumerated()
+        where name != EventTypes.wildcard && !EventTypes.subscribable.contains(name) {
             throw .validation(
                 "Invalid enabled_events[\(i)]: \(name) is not a valid event type. Use `*` for every event, or event types such as customer.created.",
-                param: "enabled_events[\(i)]")
+                param: "enabled_events[\(i)]"
+            )
         }
         var seen = Set<String>()
         return events.filter { seen.insert($0).inserted }

@@ -24,7 +24,9 @@ package struct FaultMiddleware: RouterMiddleware {
     }
 
     package func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
         guard !faults.isEmpty, !FaultRegistry.isExempt(path),
@@ -38,9 +40,15 @@ package struct FaultMiddleware: RouterMiddleware {
         }
         guard
             let rule = faults.evaluate(
-                method: method, path: path, account: credentials.account, parameters: parameters)
+                method: method,
+                path: path,
+                account: credentials.account,
+                parameters: parameters
+            )
         else { return try await next(request, context) }
-        logger.info("fault rule \(rule.id) fired on \(method) \(HostedFlowPages.redacted(path: path)) \(context.requestID)")
+        logger.info(
+            "fault rule \(rule.id) fired on \(method) \(HostedFlowPages.redacted(path: path)) \(context.requestID)"
+        )
 
         let effect = rule.spec.effect
         if let ms = effect.latencyMillis, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
@@ -67,8 +75,10 @@ package struct FaultMiddleware: RouterMiddleware {
             text = String(buffer: try await request.collectBody(upTo: maxBodyBytes))
         } catch {
             throw StripeError(
-                status: 413, message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
-                isValidationFailure: true)
+                status: 413,
+                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
+                isValidationFailure: true
+            )
         }
         if text.isEmpty { return pairs }
         if request.uri.path.hasPrefix("/v2/") {

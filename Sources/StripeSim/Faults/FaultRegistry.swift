@@ -64,7 +64,12 @@ package final class FaultRegistry: Sendable {
 
     /// Counts the request against every matching rule and returns the oldest rule that fires, if any.
     /// - Parameter parameters: the request's parameters in bracket notation (query and body), when read.
-    package func evaluate(method: String, path: String, account: String, parameters: [(String, String)]?)
+    package func evaluate(
+        method: String,
+        path: String,
+        account: String,
+        parameters: [(String, String)]?
+    )
         -> FaultRule?
     {
         rules.withLock { rules in
@@ -77,7 +82,11 @@ package final class FaultRegistry: Sendable {
     }
 
     private static func matches(
-        _ rule: FaultRule, _ method: String, _ path: String, _ account: String, _ parameters: [(String, String)]?
+        _ rule: FaultRule,
+        _ method: String,
+        _ path: String,
+        _ account: String,
+        _ parameters: [(String, String)]?
     ) -> Bool {
         let m = rule.spec.match
         guard rule.account == account, m.method == nil || m.method == method, m.path.matches(path) else {

@@ -107,7 +107,13 @@ package struct FaultRule: Sendable {
         var extra: [String: JSONValue] = [:]
         if let d = e.declineCode { extra["decline_code"] = .string(d) }
         return StripeError(
-            status: e.status, type: e.type, code: e.code, message: e.message, param: e.param, extra: extra)
+            status: e.status,
+            type: e.type,
+            code: e.code,
+            message: e.message,
+            param: e.param,
+            extra: extra
+        )
     }
 }
 
@@ -128,7 +134,8 @@ package struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         for s in segments where s != "*" && s != "**" && s.contains("*") {
             throw .validation(
                 "Invalid match[path]: '\(text)': a wildcard must be a whole segment (`*` for one, `**` for any number).",
-                param: "match[path]")
+                param: "match[path]"
+            )
         }
     }
 
@@ -200,7 +207,8 @@ extension FaultRule.Spec {
         if given.count > 1 {
             throw .validation(
                 "A fault rule takes one trigger; received \(given.map { "trigger[\($0)]" }.joined(separator: " and ")).",
-                param: "trigger")
+                param: "trigger"
+            )
         }
         if t.has("seed"), !t.has("probability") {
             throw .validation("trigger[seed] is only used with trigger[probability].", param: "trigger[seed]")
@@ -215,7 +223,8 @@ extension FaultRule.Spec {
             guard let p = Double(text), (0...1).contains(p) else {
                 throw .validation(
                     "Invalid trigger[probability]: '\(text)' must be a number between 0 and 1.",
-                    param: "trigger[probability]")
+                    param: "trigger[probability]"
+                )
             }
             trigger = .probability(p, seed: UInt64(t.int("seed") ?? 0))
         } else {
@@ -229,13 +238,16 @@ extension FaultRule.Spec {
             if effect.drop != nil {
                 throw .validation(
                     "effect[error] and effect[drop] cannot be combined: a dropped connection has no answer.",
-                    param: "effect")
+                    param: "effect"
+                )
             }
             effect.error = Self.error(h)
         }
         if effect.error == nil, effect.drop == nil, effect.latencyMillis == nil {
             throw .validation(
-                "A fault rule needs an effect: effect[error], effect[latency_ms] or effect[drop].", param: "effect")
+                "A fault rule needs an effect: effect[error], effect[latency_ms] or effect[drop].",
+                param: "effect"
+            )
         }
         self.effect = effect
     }
@@ -264,8 +276,13 @@ extension FaultRule.Spec {
                 }
             }()
         return FaultRule.ErrorEffect(
-            status: status, type: type, code: code, message: message, param: h.string("param"),
-            declineCode: h.string("decline_code"))
+            status: status,
+            type: type,
+            code: code,
+            message: message,
+            param: h.string("param"),
+            declineCode: h.string("decline_code")
+        )
     }
 
     /// The rule as form parameters (bracket notation), to install it over HTTP on a `--target`.

@@ -27,7 +27,9 @@ struct HTML: ExpressibleByStringInterpolation, Sendable, Equatable, CustomString
         mutating func appendLiteral(_ literal: String) { text += literal }
         mutating func appendInterpolation(_ html: HTML) { text += html.text }
         mutating func appendInterpolation(_ html: HTML?) { text += html?.text ?? "" }
-        mutating func appendInterpolation(_ value: some CustomStringConvertible) { text += HTML.escape(value.description) }
+        mutating func appendInterpolation(_ value: some CustomStringConvertible) {
+            text += HTML.escape(value.description)
+        }
         mutating func appendInterpolation(_ value: String?) { text += HTML.escape(value ?? "") }
     }
 
@@ -153,7 +155,9 @@ struct FormFields: Sendable, Equatable {
     }
 
     static func escape(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128))
+        )
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }

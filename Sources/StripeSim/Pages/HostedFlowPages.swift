@@ -87,11 +87,14 @@ struct HostedFlowPages {
         var flow: FlowContext?
         do {
             let withoutFlow = try await input(request, context, flow: FlowContext(secret: ""), query: query)
-            guard let state = withoutFlow.form["state"] ?? query["state"], let decoded = FlowContext.from(oauthState: state)
+            guard let state = withoutFlow.form["state"] ?? query["state"],
+                let decoded = FlowContext.from(oauthState: state)
             else {
                 throw FlowError(
-                    status: 400, title: "Invalid authorization request",
-                    message: "The request has no valid OAuth state. Start from the Financial Connections flow.")
+                    status: 400,
+                    title: "Invalid authorization request",
+                    message: "The request has no valid OAuth state. Start from the Financial Connections flow."
+                )
             }
             flow = decoded.context
             var full = withoutFlow
@@ -103,7 +106,12 @@ struct HostedFlowPages {
         }
     }
 
-    private func input(_ request: Request, _ context: AppRequestContext, flow: FlowContext, query: FormFields)
+    private func input(
+        _ request: Request,
+        _ context: AppRequestContext,
+        flow: FlowContext,
+        query: FormFields
+    )
         async throws -> Input
     {
         var form = FormFields("")
@@ -113,7 +121,11 @@ struct HostedFlowPages {
             do {
                 body = try await request.collectBody(upTo: Self.maxFormBytes)
             } catch {
-                throw FlowError(status: 413, title: "Too much data", message: "The form sent more data than a flow page accepts.")
+                throw FlowError(
+                    status: 413,
+                    title: "Too much data",
+                    message: "The form sent more data than a flow page accepts."
+                )
             }
             form = FormFields(String(buffer: body))
         }
@@ -151,28 +163,42 @@ struct HostedFlowPages {
         do {
             credentials = try APIKeyAuth.credentials(forKey: key)
         } catch {
-            throw FlowError(status: 401, title: "Invalid API key", message: error.message, type: error.type, code: "api_key_invalid")
+            throw FlowError(
+                status: 401,
+                title: "Invalid API key",
+                message: error.message,
+                type: error.type,
+                code: "api_key_invalid"
+            )
         }
         guard credentials.kind == .publishable else {
             throw FlowError(
-                status: 403, title: "Use a publishable key",
+                status: 403,
+                title: "Use a publishable key",
                 message:
                     "The flow was opened with \(credentials.maskedKey), which is not a publishable key. Stripe.js takes your publishable key (pk_test_…); a secret key must never reach a web page.",
-                code: "secret_key_not_allowed")
+                code: "secret_key_not_allowed"
+            )
         }
         guard credentials.account == owner else {
             throw FlowError(
-                status: 404, title: "This link is not valid",
+                status: 404,
+                title: "This link is not valid",
                 message:
                     "No such Financial Connections session for the publishable key \(credentials.maskedKey): the session was created with the secret key of another account. Use the pk_test_ key that matches the sk_test_ key that created the session.",
-                code: "resource_missing")
+                code: "resource_missing"
+            )
         }
     }
 
     /// Completes the session through `FCEngine.complete` in one transaction, then wakes the background
     /// services (refresh jobs, events), exactly as the test helper does.
     private func complete(
-        _ flow: FlowContext, account: String, institution: String?, accounts: [String]?, outcome: FCEngine.Outcome,
+        _ flow: FlowContext,
+        account: String,
+        institution: String?,
+        accounts: [String]?,
+        outcome: FCEngine.Outcome,
         failureReason: String? = nil
     ) async throws -> FCSession {
         let secret = flow.secret
@@ -181,7 +207,12 @@ struct HostedFlowPages {
             else { throw FlowError.invalidSecret() }
             if let failureReason, session.status == .pending { session.failureReason = failureReason }
             _ = try FCEngine.complete(
-                &session, institutionID: institution, accountIDs: accounts, outcome: outcome, store: store)
+                &session,
+                institutionID: institution,
+                accountIDs: accounts,
+                outcome: outcome,
+                store: store
+            )
             return session
         }
         deps.dispatch(signals)
@@ -205,7 +236,8 @@ struct HostedFlowPages {
     @Sendable func institutions(_ input: Input) async throws -> Response {
         _ = try await pending(input.flow)
         let query = (input.query["q"] ?? "").trimmingCharacters(in: .whitespaces)
-        return PageResponse(FlowViews.institutions(input.flow, query: query, results: deps.bank.search(query))).response()
+        return PageResponse(FlowViews.institutions(input.flow, query: query, results: deps.bank.search(query)))
+            .response()
     }
 
     /// A bank was picked: OAuth banks send the user to their own page, credentials banks to the login form,
@@ -278,20 +310,28 @@ struct HostedFlowPages {
             let words = ["username", "password", "answer"].compactMap { form[$0] }
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             if words.contains("error") {
-                _ = try await complete(input.flow, account: account, institution: bank.id, accounts: nil, outcome: .failed)
+                _ = try await complete(
+                    input.flow,
+                    account: account,
+                    institution: bank.id,
+                    accounts: nil,
+                    outcome: .failed
+                )
                 return PageResponse.redirect(input.flow.path("/result"))
             }
             if words.contains("incorrect") {
                 return again(
                     step == .login
-                        ? "The username or password is incorrect. Try again." : "That answer is incorrect. Try again.")
+                        ? "The username or password is incorrect. Try again." : "That answer is incorrect. Try again."
+                )
             }
             let typed = (step == .login ? form["password"] : form["answer"]) ?? ""
             if let next = FlowViews.LoginStep(rawValue: typed.trimmingCharacters(in: .whitespaces).lowercased()),
                 next != .login
             {
                 return PageResponse.redirect(
-                    input.flow.path("/login", [("institution", bank.id), ("step", next.rawValue)]))
+                    input.flow.path("/login", [("institution", bank.id), ("step", next.rawValue)])
+                )
             }
         }
         if step == .login && (username.isEmpty || (form["password"] ?? "").isEmpty) {
@@ -322,12 +362,24 @@ struct HostedFlowPages {
         func again(_ message: String) -> Response {
             PageResponse(
                 status: .badRequest,
-                FlowViews.accounts(input.flow, institution: bank, session: session, selected: Set(chosen), error: message)
+                FlowViews.accounts(
+                    input.flow,
+                    institution: bank,
+                    session: session,
+                    selected: Set(chosen),
+                    error: message
+                )
             ).response()
         }
         guard !chosen.isEmpty else { return again("Select at least one account to link.") }
         do {
-            _ = try await complete(input.flow, account: account, institution: bank.id, accounts: chosen, outcome: .success)
+            _ = try await complete(
+                input.flow,
+                account: account,
+                institution: bank.id,
+                accounts: chosen,
+                outcome: .success
+            )
         } catch let error as StripeError where error.code != "financial_connections_session_completed" {
             return again(error.message)
         }
@@ -338,7 +390,13 @@ struct HostedFlowPages {
         let (account, session) = try await load(input.flow)
         if session.status == .pending {
             do {
-                _ = try await complete(input.flow, account: account, institution: nil, accounts: nil, outcome: .cancelled)
+                _ = try await complete(
+                    input.flow,
+                    account: account,
+                    institution: nil,
+                    accounts: nil,
+                    outcome: .cancelled
+                )
             } catch let error as StripeError where error.code == "financial_connections_session_completed" {
                 // Completed meanwhile (another tab, the test helper): the return shows what it became.
             }
@@ -441,14 +499,21 @@ struct HostedFlowPages {
                 _ = try await complete(flow, account: account, institution: bank.id, accounts: nil, outcome: .success)
             } else {
                 _ = try await complete(
-                    flow, account: account, institution: bank.id, accounts: nil, outcome: .cancelled,
-                    failureReason: "oauth_denied")
+                    flow,
+                    account: account,
+                    institution: bank.id,
+                    accounts: nil,
+                    outcome: .cancelled,
+                    failureReason: "oauth_denied"
+                )
             }
             return PageResponse.redirect(flow.path("/result"))
         case nil:
             throw FlowError(
-                status: 400, title: "Invalid authorization response",
-                message: "The bank's redirect carried neither a code nor an error.")
+                status: 400,
+                title: "Invalid authorization response",
+                message: "The bank's redirect carried neither a code nor an error."
+            )
         }
     }
 
@@ -461,7 +526,13 @@ struct HostedFlowPages {
         case let e as FlowError:
             page = e
         case let e as StripeError:
-            page = FlowError(status: e.status, title: "Something went wrong", message: e.message, type: e.type, code: e.code)
+            page = FlowError(
+                status: e.status,
+                title: "Something went wrong",
+                message: e.message,
+                type: e.type,
+                code: e.code
+            )
         case let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed:
             page = FlowError.notFound("There is no page here. Open the flow at /link/<client_secret>.")
         case let e as HTTPError where (400..<500).contains(e.status.code):
@@ -469,9 +540,11 @@ struct HostedFlowPages {
         default:
             logger.error("hosted flow failed \(requestID): \(error)")
             page = FlowError(
-                status: 500, title: "Something went wrong",
+                status: 500,
+                title: "Something went wrong",
                 message: "The simulator failed to show this page (request \(requestID)). Its log has the details.",
-                type: "api_error")
+                type: "api_error"
+            )
         }
         return PageResponse(status: HTTPResponse.Status(code: page.status), FlowViews.error(page, ctx: flow)).response()
     }

@@ -70,7 +70,8 @@ enum FlowViews {
             .field{margin:10px 0}
             .field label{display:block;font-size:13px;font-weight:600;margin-bottom:4px}
             code{background:#f1f2f6;padding:1px 4px;border-radius:3px}
-            """)
+            """
+    )
 
     /// The `cancel` control every pending page carries: ends the session with nothing linked.
     static func cancelForm(_ ctx: FlowContext, label: String = "Cancel") -> HTML {
@@ -89,14 +90,17 @@ enum FlowViews {
             "Account and routing numbers", "So the business can debit or pay into the account by bank transfer (ACH)."
         ),
         "balances": ("Balances", "The current and available balance of each account you link."),
-        "ownership": ("Account owner details", "The names, email addresses, phone numbers and addresses on the accounts."),
+        "ownership": (
+            "Account owner details", "The names, email addresses, phone numbers and addresses on the accounts."
+        ),
         "transactions": ("Transactions", "Up to 180 days of transaction history, and new transactions as they post."),
     ]
 
     static func consent(_ ctx: FlowContext, session: FCSession) -> HTML {
         let items = session.permissions.map { p -> HTML in
             let words = permissionWords[p] ?? (p, "")
-            return "<li data-testid=\"permission-\(p)\"><strong>\(words.title)</strong><br><span class=\"muted\">\(words.detail)</span></li>"
+            return
+                "<li data-testid=\"permission-\(p)\"><strong>\(words.title)</strong><br><span class=\"muted\">\(words.detail)</span></li>"
         }
         let body: HTML = """
             <h1>Link your bank account</h1>
@@ -179,10 +183,14 @@ enum FlowViews {
     }
 
     static func login(
-        _ ctx: FlowContext, institution: FixtureInstitution, step: LoginStep, error: String? = nil,
+        _ ctx: FlowContext,
+        institution: FixtureInstitution,
+        step: LoginStep,
+        error: String? = nil,
         username: String = ""
     ) -> HTML {
-        let errorBox: HTML = error.map { "<p class=\"error\" role=\"alert\" data-testid=\"login-error\">\($0)</p>" } ?? ""
+        let errorBox: HTML =
+            error.map { "<p class=\"error\" role=\"alert\" data-testid=\"login-error\">\($0)</p>" } ?? ""
         let fields: HTML
         let title: String
         switch step {
@@ -196,7 +204,9 @@ enum FlowViews {
                 """
         case .options:
             title = "Where should we send your code?"
-            let choices = ["Text message to (•••) •••-4242", "Email to j•••@example.com", "Voice call to (•••) •••-4242"]
+            let choices = [
+                "Text message to (•••) •••-4242", "Email to j•••@example.com", "Voice call to (•••) •••-4242",
+            ]
             fields = choices.enumerated().map { n, text -> HTML in
                 """
                 <label class="acct"><input type="radio" name="answer" value="\(n + 1)"\(n == 0 ? " checked" : "") data-testid="login-option-\(n + 1)"><span>\(text)</span></label>
@@ -249,19 +259,24 @@ enum FlowViews {
     // MARK: - Account selection
 
     static func accounts(
-        _ ctx: FlowContext, institution: FixtureInstitution, session: FCSession, selected: Set<String> = [],
+        _ ctx: FlowContext,
+        institution: FixtureInstitution,
+        session: FCSession,
+        selected: Set<String> = [],
         error: String? = nil
     ) -> HTML {
         let rows = institution.accounts.map { a -> HTML in
             let why = FCEngine.eligibility(a, session: session)
             let disabled: HTML = why == nil ? "" : " disabled"
             let checked: HTML = why == nil && selected.contains(a.id) ? " checked" : ""
-            let reason: HTML = why.map { "<span class=\"why\" data-testid=\"ineligible-\(a.id)\">Can't be linked: \($0)</span>" } ?? ""
+            let reason: HTML =
+                why.map { "<span class=\"why\" data-testid=\"ineligible-\(a.id)\">Can't be linked: \($0)</span>" } ?? ""
             return """
                 <label class="acct\(why == nil ? "" : " disabled")"><input type="checkbox" name="account" value="\(a.id)" data-testid="account-\(a.id)"\(checked)\(disabled)><span><strong>\(a.displayName)</strong> <span class="muted">•••• \(a.last4)</span><br><span class="muted">\(a.category.rawValue) · \(a.subcategory.rawValue.replacingOccurrences(of: "_", with: " "))</span>\(reason)</span></label>
                 """
         }
-        let errorBox: HTML = error.map { "<p class=\"error\" role=\"alert\" data-testid=\"accounts-error\">\($0)</p>" } ?? ""
+        let errorBox: HTML =
+            error.map { "<p class=\"error\" role=\"alert\" data-testid=\"accounts-error\">\($0)</p>" } ?? ""
         let list: HTML =
             rows.isEmpty ? "<p class=\"notice\">\(institution.name) has no accounts to link.</p>" : rows.joined()
         let body: HTML = """
@@ -290,16 +305,19 @@ enum FlowViews {
             let items = accounts.map { a -> HTML in
                 "<li data-testid=\"linked-\(a.fixtureID)\"><strong>\(a.displayName)</strong> <span class=\"muted\">\(a.institutionName) •••• \(a.last4)</span></li>"
             }
-            detail = "<p>You linked these accounts:</p><ul class=\"plain\" data-testid=\"linked-accounts\">\(items.joined())</ul>"
+            detail =
+                "<p>You linked these accounts:</p><ul class=\"plain\" data-testid=\"linked-accounts\">\(items.joined())</ul>"
         case .cancelled where session.failureReason == "oauth_denied":
             title = "Access denied"
-            detail = "<p class=\"error\" data-testid=\"result-message\">Access to your bank was denied, so no accounts were linked.</p>"
+            detail =
+                "<p class=\"error\" data-testid=\"result-message\">Access to your bank was denied, so no accounts were linked.</p>"
         case .cancelled:
             title = "Cancelled"
             detail = "<p data-testid=\"result-message\">You cancelled. No accounts were linked.</p>"
         case .failed:
             title = "We couldn't connect to your bank"
-            detail = "<p class=\"error\" data-testid=\"result-message\">Something went wrong while signing in to your bank. No accounts were linked.</p>"
+            detail =
+                "<p class=\"error\" data-testid=\"result-message\">Something went wrong while signing in to your bank. No accounts were linked.</p>"
         case .pending:
             title = "Not finished"
             detail = ""
@@ -341,7 +359,12 @@ enum FlowViews {
 
     // MARK: - The fake bank's OAuth page
 
-    static func bankOAuth(institution: FixtureInstitution, state: String, permissions: [String], ctx: FlowContext?)
+    static func bankOAuth(
+        institution: FixtureInstitution,
+        state: String,
+        permissions: [String],
+        ctx: FlowContext?
+    )
         -> HTML
     {
         let items = permissions.map { p -> HTML in "<li>\((permissionWords[p] ?? (p, "")).title)</li>" }
@@ -407,18 +430,22 @@ struct FlowError: Error, Sendable {
 
     static func invalidSecret() -> FlowError {
         FlowError(
-            status: 404, title: "This link is not valid",
+            status: 404,
+            title: "This link is not valid",
             message:
                 "No Financial Connections session has this client secret. Create a session with POST /v1/financial_connections/sessions and open the flow with its client_secret.",
-            code: "resource_missing")
+            code: "resource_missing"
+        )
     }
 
     static func completed(_ session: FCSession) -> FlowError {
         FlowError(
-            status: 400, title: "This session is already completed",
+            status: 400,
+            title: "This session is already completed",
             message:
                 "The Financial Connections session \(session.id) has already been completed (status: \(session.status.rawValue)). Create a new session to link more accounts.",
-            code: "financial_connections_session_completed")
+            code: "financial_connections_session_completed"
+        )
     }
 
     static func notFound(_ what: String) -> FlowError {

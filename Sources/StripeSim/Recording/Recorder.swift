@@ -63,8 +63,17 @@ package struct RecordedExchange: Sendable, Equatable {
     }
 
     package init(
-        seq: Int, method: String, path: String, query: String, auth: RecordedAuth, headers: [String: String],
-        body: String, status: Int?, responseHeaders: [String: String], response: JSONValue?, dropped: String?,
+        seq: Int,
+        method: String,
+        path: String,
+        query: String,
+        auth: RecordedAuth,
+        headers: [String: String],
+        body: String,
+        status: Int?,
+        responseHeaders: [String: String],
+        response: JSONValue?,
+        dropped: String?,
         elapsedMillis: Int? = nil
     ) {
         self.seq = seq
@@ -245,8 +254,16 @@ package final class Recorder: Sendable {
     /// Records one exchange, masking secrets.
     /// - Parameter arrivedAt: when the request arrived (`elapsedMillis` then); default now.
     package func record(
-        method: String, path: String, query: String, authorization: String?, headers: [(String, String)],
-        body: String, status: Int?, responseHeaders: [(String, String)], responseBody: String, dropped: String?,
+        method: String,
+        path: String,
+        query: String,
+        authorization: String?,
+        headers: [(String, String)],
+        body: String,
+        status: Int?,
+        responseHeaders: [(String, String)],
+        responseBody: String,
+        dropped: String?,
         arrivedAt: Int? = nil
     ) {
         var kept: [String: String] = [:]
@@ -265,11 +282,19 @@ package final class Recorder: Sendable {
         state.withLock { s in
             s.seq += 1
             let exchange = RecordedExchange(
-                seq: s.seq, method: method, path: SecretMasker.mask(path), query: SecretMasker.mask(query),
-                auth: RecordedAuth(authorization: authorization), headers: kept, body: SecretMasker.mask(body),
-                status: dropped != nil ? nil : status, responseHeaders: responseKept, response: response,
+                seq: s.seq,
+                method: method,
+                path: SecretMasker.mask(path),
+                query: SecretMasker.mask(query),
+                auth: RecordedAuth(authorization: authorization),
+                headers: kept,
+                body: SecretMasker.mask(body),
+                status: dropped != nil ? nil : status,
+                responseHeaders: responseKept,
+                response: response,
                 dropped: dropped,
-                elapsedMillis: arrivedAt ?? elapsedMillis)
+                elapsedMillis: arrivedAt ?? elapsedMillis
+            )
             if keeps { s.kept.append(exchange) }
             s.handle?.write(Data((exchange.json.serialized(pretty: false) + "\n").utf8))
         }

@@ -16,7 +16,9 @@ package struct RecordingMiddleware: RouterMiddleware {
     }
 
     package func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let arrived = recorder.elapsedMillis
         var request = request
@@ -26,10 +28,16 @@ package struct RecordingMiddleware: RouterMiddleware {
         } catch {
             // Too large to keep: answer as the pipeline would, and record that answer.
             let tooLarge = StripeError(
-                status: 413, message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).")
+                status: 413,
+                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes)."
+            )
             let requestID = "req_" + IDGenerator.random.token(14)
             var response = StripeMiddleware.errorResponse(
-                tooLarge, request: request, requestID: requestID, logger: context.logger)
+                tooLarge,
+                request: request,
+                requestID: requestID,
+                logger: context.logger
+            )
             response.headers[.requestID] = requestID
             return try await recorded(request, "<body larger than \(maxBodyBytes) bytes>", response, arrived)
         }
@@ -43,7 +51,12 @@ package struct RecordingMiddleware: RouterMiddleware {
         return try await recorded(request, body, response, arrived)
     }
 
-    private func recorded(_ request: Request, _ body: String, _ response: Response, _ arrived: Int) async throws
+    private func recorded(
+        _ request: Request,
+        _ body: String,
+        _ response: Response,
+        _ arrived: Int
+    ) async throws
         -> Response
     {
         let collector = BodyCollector()
@@ -52,19 +65,38 @@ package struct RecordingMiddleware: RouterMiddleware {
         let bytes = collector.collected
         response.body = ResponseBody(byteBuffer: bytes)
         record(
-            request, body, status: response.status.code, headers: response.headers.map { ($0.name.rawName, $0.value) },
-            responseBody: String(buffer: bytes), dropped: nil, arrived)
+            request,
+            body,
+            status: response.status.code,
+            headers: response.headers.map { ($0.name.rawName, $0.value) },
+            responseBody: String(buffer: bytes),
+            dropped: nil,
+            arrived
+        )
         return response
     }
 
     private func record(
-        _ request: Request, _ body: String, status: Int?, headers: [(String, String)], responseBody: String,
-        dropped: String?, _ arrived: Int
+        _ request: Request,
+        _ body: String,
+        status: Int?,
+        headers: [(String, String)],
+        responseBody: String,
+        dropped: String?,
+        _ arrived: Int
     ) {
         recorder.record(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query ?? "",
             authorization: request.headers[.authorization],
-            headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, status: status,
-            responseHeaders: headers, responseBody: responseBody, dropped: dropped, arrivedAt: arrived)
+            headers: request.headers.map { ($0.name.rawName, $0.value) },
+            body: body,
+            status: status,
+            responseHeaders: headers,
+            responseBody: responseBody,
+            dropped: dropped,
+            arrivedAt: arrived
+        )
     }
 }

@@ -58,7 +58,11 @@ package enum Replayer {
         logger.logLevel = .error
         let clock = ManualClock(SimulatorConfiguration.seededStart)
         var deps = AppDependencies(
-            clock: clock, ids: .seeded(options.seed), database: try AppDatabase(path: nil), logger: logger)
+            clock: clock,
+            ids: .seeded(options.seed),
+            database: try AppDatabase(path: nil),
+            logger: logger
+        )
         deps.requestIDs = .seeded(options.seed &+ 0x5EED)
         var config = SimulatorConfiguration()
         config.seed = options.seed
@@ -71,7 +75,9 @@ package enum Replayer {
     /// Replays through `transport`; `key` maps a recorded key alias to the key to send; `clock`, when given,
     /// follows the recording's elapsed times.
     package static func replay(
-        _ recording: [RecordedExchange], transport: any StripeTransport, clock: ManualClock?,
+        _ recording: [RecordedExchange],
+        transport: any StripeTransport,
+        clock: ManualClock?,
         key: @escaping (String) -> String
     ) async -> Report {
         var ids = IDMap()
@@ -130,7 +136,11 @@ package enum Replayer {
 
     /// Learns the ids a replayed response introduces, then says how it differs from the recorded one (times
     /// normalised).
-    private static func judge(_ exchange: RecordedExchange, _ reply: TransportResponse, _ known: IDMap)
+    private static func judge(
+        _ exchange: RecordedExchange,
+        _ reply: TransportResponse,
+        _ known: IDMap
+    )
         -> (ids: IDMap, lines: [String])
     {
         var ids = known
@@ -138,7 +148,8 @@ package enum Replayer {
         let recordedHead = ["request-id", "original-request"].compactMap { exchange.responseHeaders[$0] }
         ids.learn(
             recorded: IDMap.tokens(in: (recordedHead + [exchange.responseText]).joined(separator: "\n")),
-            replay: IDMap.tokens(in: (replayHead + [reply.body]).joined(separator: "\n")))
+            replay: IDMap.tokens(in: (replayHead + [reply.body]).joined(separator: "\n"))
+        )
         if let dropped = exchange.dropped {
             return (ids, ["recorded: connection dropped (\(dropped)); replay: HTTP \(reply.status)"])
         }

@@ -65,7 +65,10 @@ package enum ScenarioWriter {
             if token.contains("_secret_") { base += "_client_secret" }
             var candidate = base
             var n = 2
-            while taken.contains(candidate) { candidate = "\(base)_\(n)"; n += 1 }
+            while taken.contains(candidate) {
+                candidate = "\(base)_\(n)"
+                n += 1
+            }
             taken.insert(candidate)
             captureName[token] = candidate
         }
@@ -132,8 +135,10 @@ package enum ScenarioWriter {
                 headers.append(
                     (
                         name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(
-                            separator: "-"), scalar(.string(templated(value)))
-                    ))
+                            separator: "-"
+                        ), scalar(.string(templated(value)))
+                    )
+                )
             }
             if e.auth.scheme == "invalid", let h = e.auth.header {
                 headers.append(("Authorization", scalar(.string(h))))
@@ -173,10 +178,12 @@ package enum ScenarioWriter {
                     expect.append(("headers", mapping([("Idempotent-Replayed", scalar(.string("true")))])))
                 }
                 let checks = keyFields(
-                    e.response, method: e.method,
+                    e.response,
+                    method: e.method,
                     captured: { token in
                         captureName[token].flatMap { name in firstSeen[token]!.index < i ? name : nil }
-                    })
+                    }
+                )
                 if !checks.isEmpty {
                     expect.append(("json", mapping(checks.map { ($0.0, node($0.1)) })))
                 }
@@ -195,7 +202,9 @@ package enum ScenarioWriter {
                 "description",
                 scalar(
                     .string(
-                        "Generated from a recording of \(recording.count) request\(recording.count == 1 ? "" : "s")."))
+                        "Generated from a recording of \(recording.count) request\(recording.count == 1 ? "" : "s")."
+                    )
+                )
             ),
             ("tags", .sequence(.init([scalar(.string("recorded"))]))),
             ("key", scalar(.string(defaultKey))),
@@ -206,7 +215,11 @@ package enum ScenarioWriter {
     }
 
     /// The fields a generated step checks.
-    static func keyFields(_ response: JSONValue?, method: String, captured: (String) -> String?) -> [(
+    static func keyFields(
+        _ response: JSONValue?,
+        method: String,
+        captured: (String) -> String?
+    ) -> [(
         String, JSONValue
     )] {
         guard let r = response, case .object(let o) = r else { return [] }

@@ -15,12 +15,24 @@ package struct StepResponse: Sendable {
 
     package static func dropped(_ why: String, attempts: Int, summary: String) -> StepResponse {
         StepResponse(
-            status: nil, headers: [], body: "", json: nil, transportError: why, attempts: attempts, summary: summary)
+            status: nil,
+            headers: [],
+            body: "",
+            json: nil,
+            transportError: why,
+            attempts: attempts,
+            summary: summary
+        )
     }
 
     package init(
-        status: Int?, headers: [(name: String, value: String)], body: String, json: JSONValue?,
-        transportError: String?, attempts: Int, summary: String
+        status: Int?,
+        headers: [(name: String, value: String)],
+        body: String,
+        json: JSONValue?,
+        transportError: String?,
+        attempts: Int,
+        summary: String
     ) {
         self.status = status
         self.headers = headers
@@ -33,8 +45,14 @@ package struct StepResponse: Sendable {
 
     package init(_ r: TransportResponse, attempts: Int = 1, summary: String) {
         self.init(
-            status: r.status, headers: r.headers, body: r.body, json: r.json, transportError: nil, attempts: attempts,
-            summary: summary)
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+            json: r.json,
+            transportError: nil,
+            attempts: attempts,
+            summary: summary
+        )
     }
 
     package func header(_ name: String) -> String? {
@@ -92,7 +110,11 @@ extension Expectation {
 
 extension PathExpectation {
     /// Failures of path expectations against one JSON value.
-    package static func failures(_ list: [PathExpectation], in json: JSONValue, _ vars: [String: JSONValue])
+    package static func failures(
+        _ list: [PathExpectation],
+        in json: JSONValue,
+        _ vars: [String: JSONValue]
+    )
         throws(ScenarioError) -> [String]
     {
         var out: [String] = []

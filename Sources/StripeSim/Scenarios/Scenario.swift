@@ -43,7 +43,9 @@ package struct Scenario: Sendable {
         }
         do {
             var scenario = try JSONDecoder().decode(
-                Scenario.self, from: Data(document.value.serialized(pretty: false).utf8))
+                Scenario.self,
+                from: Data(document.value.serialized(pretty: false).utf8)
+            )
             scenario.file = file
             for i in scenario.steps.indices {
                 scenario.steps[i].line = document.line(at: [AnyKey("steps"), AnyKey(i)])
@@ -362,7 +364,10 @@ package struct AnyKey: CodingKey {
     package var stringValue: String
     package var intValue: Int?
     package init(_ s: String) { stringValue = s }
-    package init(_ i: Int) { stringValue = String(i); intValue = i }
+    package init(_ i: Int) {
+        stringValue = String(i)
+        intValue = i
+    }
     package init?(stringValue: String) { self.stringValue = stringValue }
     package init?(intValue: Int) { self.init(intValue) }
 }
@@ -377,7 +382,8 @@ extension KeyedDecodingContainer where K == AnyKey {
                     codingPath: codingPath + [key],
                     debugDescription:
                         "unknown key '\(key.stringValue)'\(suggestion); expected one of: \(allowed.joined(separator: ", "))"
-                ))
+                )
+            )
         }
     }
 
@@ -412,7 +418,8 @@ extension KeyedDecodingContainer where K == AnyKey {
                 out.append(PathExpectation(path: path, matcher: try Matcher(value)))
             } catch {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: codingPath + [AnyKey(key), AnyKey(path)], debugDescription: error.message))
+                    .init(codingPath: codingPath + [AnyKey(key), AnyKey(path)], debugDescription: error.message)
+                )
             }
         }
         return out
@@ -428,7 +435,8 @@ extension KeyedDecodingContainer where K == AnyKey {
     /// A likely typo: a prefix of the other, or at most two edits away.
     private static func isNear(_ a: String, _ b: String) -> Bool {
         if a.hasPrefix(b) || b.hasPrefix(a) { return true }
-        let x = Array(a), y = Array(b)
+        let x = Array(a)
+        let y = Array(b)
         guard abs(x.count - y.count) <= 2, !x.isEmpty, !y.isEmpty else { return false }
         var previous = Array(0...y.count)
         for i in 1...x.count {
@@ -475,7 +483,9 @@ extension Scenario: Decodable {
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: c.codingPath + [AnyKey("faults"), AnyKey(i)],
-                        debugDescription: error.message))
+                        debugDescription: error.message
+                    )
+                )
             }
         }
         steps = try c.required("steps")
@@ -497,7 +507,9 @@ extension ScenarioStep: Decodable {
                     codingPath: c.codingPath,
                     debugDescription: given.isEmpty
                         ? "a step needs one action: \(Self.actions.joined(separator: ", "))"
-                        : "a step has one action; found \(given.joined(separator: " and "))"))
+                        : "a step has one action; found \(given.joined(separator: " and "))"
+                )
+            )
         }
         switch given[0] {
         case "request": action = .request(try c.required("request"))
@@ -520,7 +532,8 @@ extension ScenarioStep: Decodable {
                 _ = try JSONPath(KeyedDecodingContainer<AnyKey>.placeholder(path))
             } catch {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: c.codingPath + [AnyKey("save"), AnyKey(name)], debugDescription: error.message))
+                    .init(codingPath: c.codingPath + [AnyKey("save"), AnyKey(name)], debugDescription: error.message)
+                )
             }
             if ["run", "now"].contains(name) {
                 throw c.fail("save", "'\(name)' is built in ({{\(name)}}); choose another capture name")
@@ -544,7 +557,8 @@ extension RequestAction: Decodable {
                         codingPath: decoder.codingPath,
                         debugDescription:
                             "expected `METHOD /path` (METHOD one of \(Self.methods.joined(separator: ", "))) or a mapping with method and path; got '\(line)'"
-                    ))
+                    )
+                )
             }
             self.init(method: parts[0], path: parts[1].trimmingCharacters(in: .whitespaces))
             return
@@ -607,7 +621,9 @@ extension AdvanceClockAction: Decodable {
                 .init(
                     codingPath: c.codingPath,
                     debugDescription:
-                        "advance_clock takes `to` (Unix seconds) or `by` (a duration such as 5d), not both"))
+                        "advance_clock takes `to` (Unix seconds) or `by` (a duration such as 5d), not both"
+                )
+            )
         }
         if let to {
             switch to {
@@ -630,7 +646,9 @@ extension WaitForAction: Decodable {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: c.codingPath,
-                    debugDescription: "wait_for takes one of `event`, `webhook_delivery` or `get` (with `until`)"))
+                    debugDescription: "wait_for takes one of `event`, `webhook_delivery` or `get` (with `until`)"
+                )
+            )
         }
         if given[0] != "event", c.contains(AnyKey("object_id")) {
             throw c.fail("object_id", "object_id goes with `event`")
@@ -676,7 +694,10 @@ extension Expectation: Decodable {
             } catch {
                 throw DecodingError.dataCorrupted(
                     .init(
-                        codingPath: c.codingPath + [AnyKey("headers"), AnyKey(name)], debugDescription: error.message))
+                        codingPath: c.codingPath + [AnyKey("headers"), AnyKey(name)],
+                        debugDescription: error.message
+                    )
+                )
             }
         }
         self.headers = headers

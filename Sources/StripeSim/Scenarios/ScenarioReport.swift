@@ -5,7 +5,9 @@ import Foundation
 package enum ScenarioReport {
     package static func text(_ results: [ScenarioResult], seconds: Double, color: Bool = false) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-        let pass = paint("✓", "32"), fail = paint("✗", "31"), skip = paint("·", "90")
+        let pass = paint("✓", "32")
+        let fail = paint("✗", "31")
+        let skip = paint("·", "90")
         var out = ""
         for r in results {
             let ran = r.steps.filter { $0.outcome != .skipped }.count

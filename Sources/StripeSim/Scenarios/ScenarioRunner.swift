@@ -87,7 +87,11 @@ package enum ScenarioRunner {
     /// Runs the scenario files named by `paths` (directories searched for `*.yaml`/`*.yml`) that carry one of
     /// `tags` (all when empty), in file order. A file that cannot be read is a failed result (it names its line
     /// and key), never skipped. Throws when nothing is left to run.
-    package static func run(paths: [String], tags: [String], options: ScenarioRunOptions) async throws(ScenarioError)
+    package static func run(
+        paths: [String],
+        tags: [String],
+        options: ScenarioRunOptions
+    ) async throws(ScenarioError)
         -> [ScenarioResult]
     {
         let files = try Scenario.files(in: paths)
@@ -103,15 +107,23 @@ package enum ScenarioRunner {
                     (
                         i,
                         ScenarioResult(
-                            file: file, name: name, tags: [], steps: [], error: error.description, seconds: 0)
-                    ))
+                            file: file,
+                            name: name,
+                            tags: [],
+                            steps: [],
+                            error: error.description,
+                            seconds: 0
+                        )
+                    )
+                )
             }
         }
         if selected.isEmpty && results.isEmpty {
             throw ScenarioError(
                 message: files.isEmpty
                     ? "no scenario files in \(paths.joined(separator: ", "))"
-                    : "no scenario has the tag \(tags.joined(separator: " or "))")
+                    : "no scenario has the tag \(tags.joined(separator: " or "))"
+            )
         }
         let ran = await run(selected.map(\.1), options: options)
         results += zip(selected.map(\.0), ran).map { ($0, $1) }
@@ -133,14 +145,22 @@ package enum ScenarioRunner {
 
     /// The dependencies of an in-process scenario run: in-memory database, a fixed clock at
     /// 2026-01-01T00:00:00Z that only `sleep` steps move, seeded ids and request ids, the scenario's fixtures.
-    package static func dependencies(for scenario: Scenario, seed: UInt64, logLevel: Logger.Level) throws
+    package static func dependencies(
+        for scenario: Scenario,
+        seed: UInt64,
+        logLevel: Logger.Level
+    ) throws
         -> (AppDependencies, ManualClock)
     {
         var logger = Logger(label: "stripe-sim.scenario")
         logger.logLevel = logLevel
         let clock = ManualClock(SimulatorConfiguration.seededStart)
         var deps = AppDependencies(
-            clock: clock, ids: .seeded(seed), database: try AppDatabase(path: nil), logger: logger)
+            clock: clock,
+            ids: .seeded(seed),
+            database: try AppDatabase(path: nil),
+            logger: logger
+        )
         deps.requestIDs = .seeded(seed &+ 0x5EED)
         deps.fixtureOverrides = scenario.fixtures
         // The scenario's own institutions (one object, or a list) over the built-in banks.
@@ -174,7 +194,8 @@ package enum ScenarioRunner {
                     }
                 }
                 deps.faults.add(
-                    FaultRule(id: deps.ids.make("fr"), account: account, created: clock.unixNow, spec: spec))
+                    FaultRule(id: deps.ids.make("fr"), account: account, created: clock.unixNow, spec: spec)
+                )
             }
             var config = SimulatorConfiguration()
             config.seed = options.seed
@@ -185,19 +206,30 @@ package enum ScenarioRunner {
             let observer = options.observer
             let steps = try await InProcessServer.run(app, logger: deps.logger) { transport in
                 var execution = ScenarioExecution(
-                    scenario: scenario, transport: ObservedTransport.wrap(transport, scenario.name, observer),
-                    clock: clock, runToken: "s\(options.seed)", keyMap: { $0 })
+                    scenario: scenario,
+                    transport: ObservedTransport.wrap(transport, scenario.name, observer),
+                    clock: clock,
+                    runToken: "s\(options.seed)",
+                    keyMap: { $0 }
+                )
                 return await execution.run()
             }
             return ScenarioResult(
-                file: scenario.file ?? "", name: scenario.name, tags: scenario.tags, steps: steps, seconds: 0)
+                file: scenario.file ?? "",
+                name: scenario.name,
+                tags: scenario.tags,
+                steps: steps,
+                seconds: 0
+            )
         } catch {
             return failed(scenario, "could not start the in-process simulator: \(error)")
         }
     }
 
     private static func runAgainstTarget(
-        _ scenario: Scenario, _ target: any StripeTransport, options: ScenarioRunOptions
+        _ scenario: Scenario,
+        _ target: any StripeTransport,
+        options: ScenarioRunOptions
     ) async -> ScenarioResult {
         let transport = ObservedTransport.wrap(target, scenario.name, options.observer)
         let token = IDGenerator.random.token(8)
@@ -222,9 +254,11 @@ package enum ScenarioRunner {
             let key = keyMap(owner)
             owners.insert(key)
             let request = TransportRequest(
-                method: "POST", path: FaultRulesController.url,
+                method: "POST",
+                path: FaultRulesController.url,
                 headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/x-www-form-urlencoded")],
-                body: FormEncoding.encode(spec.formParameters))
+                body: FormEncoding.encode(spec.formParameters)
+            )
             do {
                 let response = try await transport.send(request)
                 guard response.status == 200 else {
@@ -238,26 +272,48 @@ package enum ScenarioRunner {
             }
         }
         var execution = ScenarioExecution(
-            scenario: scenario, transport: transport, clock: nil, runToken: token, keyMap: keyMap)
+            scenario: scenario,
+            transport: transport,
+            clock: nil,
+            runToken: token,
+            keyMap: keyMap
+        )
         let steps = await execution.run()
         for key in owners {
             _ = try? await transport.send(
                 TransportRequest(
-                    method: "DELETE", path: FaultRulesController.url, headers: [("Authorization", "Bearer \(key)")]))
+                    method: "DELETE",
+                    path: FaultRulesController.url,
+                    headers: [("Authorization", "Bearer \(key)")]
+                )
+            )
         }
         if scenario.fixtures != nil {
             FileHandle.standardError.write(
                 Data(
                     "note: \(scenario.file ?? scenario.name): fixtures apply in process only; the target uses its own.\n"
-                        .utf8))
+                        .utf8
+                )
+            )
         }
         return ScenarioResult(
-            file: scenario.file ?? "", name: scenario.name, tags: scenario.tags, steps: steps, seconds: 0)
+            file: scenario.file ?? "",
+            name: scenario.name,
+            tags: scenario.tags,
+            steps: steps,
+            seconds: 0
+        )
     }
 
     private static func failed(_ scenario: Scenario, _ message: String) -> ScenarioResult {
         ScenarioResult(
-            file: scenario.file ?? "", name: scenario.name, tags: scenario.tags, steps: [], error: message, seconds: 0)
+            file: scenario.file ?? "",
+            name: scenario.name,
+            tags: scenario.tags,
+            steps: [],
+            error: message,
+            seconds: 0
+        )
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -273,7 +329,8 @@ struct ObservedTransport: StripeTransport {
     let observe: @Sendable (String, TransportRequest, TransportResponse?) -> Void
 
     static func wrap(
-        _ inner: any StripeTransport, _ name: String,
+        _ inner: any StripeTransport,
+        _ name: String,
         _ observe: (@Sendable (String, TransportRequest, TransportResponse?) -> Void)?
     ) -> any StripeTransport {
         guard let observe else { return inner }
@@ -307,7 +364,10 @@ struct ScenarioExecution {
     var vars: [String: JSONValue] = [:]
 
     init(
-        scenario: Scenario, transport: any StripeTransport, clock: ManualClock?, runToken: String,
+        scenario: Scenario,
+        transport: any StripeTransport,
+        clock: ManualClock?,
+        runToken: String,
         keyMap: @escaping @Sendable (String) -> String
     ) {
         self.scenario = scenario
@@ -327,12 +387,19 @@ struct ScenarioExecution {
             let name = step.name ?? Self.defaultName(step)
             if failed {
                 results.append(
-                    StepResult(index: i + 1, name: name, summary: "", outcome: .skipped, line: step.line, seconds: 0))
+                    StepResult(index: i + 1, name: name, summary: "", outcome: .skipped, line: step.line, seconds: 0)
+                )
                 continue
             }
             let started = ContinuousClock.now
             var result = StepResult(
-                index: i + 1, name: name, summary: step.action.kind, outcome: .passed, line: step.line, seconds: 0)
+                index: i + 1,
+                name: name,
+                summary: step.action.kind,
+                outcome: .passed,
+                line: step.line,
+                seconds: 0
+            )
             do {
                 vars["run"] = .string(runToken)
                 vars["now"] = .int(Int((clock?.now() ?? Date()).timeIntervalSince1970))
@@ -392,7 +459,11 @@ struct ScenarioExecution {
         return "\(ms)ms"
     }
 
-    private mutating func capture(_ captures: [Capture], from response: StepResponse, into failures: inout [String])
+    private mutating func capture(
+        _ captures: [Capture],
+        from response: StepResponse,
+        into failures: inout [String]
+    )
         throws(ScenarioError)
     {
         for c in captures {
@@ -418,7 +489,8 @@ struct ScenarioExecution {
             if let o = c.outcome { params["outcome"] = .string(o) }
             var r = RequestAction(
                 method: "POST",
-                path: "/v1/test_helpers/financial_connections/sessions/\(c.session)/complete")
+                path: "/v1/test_helpers/financial_connections/sessions/\(c.session)/complete"
+            )
             r.params = .object(params)
             r.key = c.key
             return try await request(r, index: index)
@@ -434,8 +506,14 @@ struct ScenarioExecution {
                 try await Task.sleep(for: .milliseconds(ms))
             }
             return StepResponse(
-                status: nil, headers: [], body: "", json: nil, transportError: nil, attempts: 0,
-                summary: "sleep \(Self.duration(ms))" + (inProcess ? " (scenario clock)" : ""))
+                status: nil,
+                headers: [],
+                body: "",
+                json: nil,
+                transportError: nil,
+                attempts: 0,
+                summary: "sleep \(Self.duration(ms))" + (inProcess ? " (scenario clock)" : "")
+            )
         }
     }
 
@@ -448,8 +526,13 @@ struct ScenarioExecution {
             idempotencyKey = "stripe-sim-\(runToken)-step\(index + 1)"
         }
         var request = try build(
-            method: r.method, path: path, params: r.params, headers: r.headers, key: r.key,
-            idempotencyKey: idempotencyKey)
+            method: r.method,
+            path: path,
+            params: r.params,
+            headers: r.headers,
+            key: r.key,
+            idempotencyKey: idempotencyKey
+        )
         if let raw = r.body {
             request.body = try Template.render(raw, vars)
             if !request.headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
@@ -484,7 +567,11 @@ struct ScenarioExecution {
 
     /// A transport request from a step's parts, `{{…}}` rendered.
     private func build(
-        method: String, path: String, params: JSONValue?, headers: [String: String], key: String?,
+        method: String,
+        path: String,
+        params: JSONValue?,
+        headers: [String: String],
+        key: String?,
         idempotencyKey: String?
     ) throws(ScenarioError) -> TransportRequest {
         var fields: [(name: String, value: String)] = []
@@ -550,7 +637,9 @@ struct ScenarioExecution {
             let status = reply.json?["status"]?.stringValue
             if reply.status != 200 || status == "ready" || status == "internal_failure" {
                 return StepResponse(
-                    reply, summary: "advance \(clockID) to \(target) → \(status ?? String(reply.status))")
+                    reply,
+                    summary: "advance \(clockID) to \(target) → \(status ?? String(reply.status))"
+                )
             }
             if ContinuousClock.now > deadline {
                 throw ScenarioError(
@@ -573,7 +662,9 @@ struct ScenarioExecution {
                 let t = try Template.render(type, vars)
                 let object = try objectID.map { o throws(ScenarioError) in try Template.render(o, vars) }
                 let reply = try await get(
-                    "/v1/events?limit=100&type=" + FormEncoding.escape(t, keepBrackets: false), key: w.key)
+                    "/v1/events?limit=100&type=" + FormEncoding.escape(t, keepBrackets: false),
+                    key: w.key
+                )
                 guard reply.status == 200 else {
                     return StepResponse(reply, summary: "wait for \(t) → HTTP \(reply.status)")
                 }
@@ -584,8 +675,14 @@ struct ScenarioExecution {
                     let summary =
                         "wait for \(t)" + (object.map { " on \($0)" } ?? "") + " → \(hit["id"]?.stringValue ?? "")"
                     return StepResponse(
-                        status: 200, headers: reply.headers, body: hit.serialized(), json: hit, transportError: nil,
-                        attempts: 1, summary: summary)
+                        status: 200,
+                        headers: reply.headers,
+                        body: hit.serialized(),
+                        json: hit,
+                        transportError: nil,
+                        attempts: 1,
+                        summary: summary
+                    )
                 }
                 lastSeen =
                     "\(events.count) \(t) event\(events.count == 1 ? "" : "s") so far"
@@ -603,8 +700,14 @@ struct ScenarioExecution {
                 let items = reply.json?["data"]?.arrayValue ?? []
                 for item in items where try PathExpectation.failures(conditions, in: item, vars).isEmpty {
                     return StepResponse(
-                        status: 200, headers: reply.headers, body: item.serialized(), json: item, transportError: nil,
-                        attempts: 1, summary: "wait for a webhook delivery → \(item["id"]?.stringValue ?? "found")")
+                        status: 200,
+                        headers: reply.headers,
+                        body: item.serialized(),
+                        json: item,
+                        transportError: nil,
+                        attempts: 1,
+                        summary: "wait for a webhook delivery → \(item["id"]?.stringValue ?? "found")"
+                    )
                 }
                 lastSeen = "\(items.count) deliveries so far, none matching"
             case .get(let rawPath, let until):

@@ -94,14 +94,21 @@ package struct InProcessTransport: StripeTransport {
         let body = ByteBuffer(string: request.body ?? "")
         if request.body != nil { fields[.contentLength] = String(body.readableBytes) }
         let head = HTTPRequest(
-            method: method, scheme: "http", authority: "localhost", path: request.path, headerFields: fields)
+            method: method,
+            scheme: "http",
+            authority: "localhost",
+            path: request.path,
+            headerFields: fields
+        )
         do {
             let response = try await respond(Request(head: head, body: RequestBody(buffer: body)))
             let collector = BodyCollector()
             try await response.body.write(collector)
             return TransportResponse(
-                status: response.status.code, headers: response.headers.map { ($0.name.rawName, $0.value) },
-                body: String(buffer: collector.collected))
+                status: response.status.code,
+                headers: response.headers.map { ($0.name.rawName, $0.value) },
+                body: String(buffer: collector.collected)
+            )
         } catch let dropped as ConnectionDropped {
             throw .connectionDropped(dropped.description)
         } catch {
@@ -131,7 +138,9 @@ package final class BodyCollector: ResponseBodyWriter, Sendable {
 /// ```
 package enum InProcessServer {
     package static func run<App: ApplicationProtocol, T: Sendable>(
-        _ app: App, logger: Logger, _ body: @escaping @Sendable (InProcessTransport) async throws -> T
+        _ app: App,
+        logger: Logger,
+        _ body: @escaping @Sendable (InProcessTransport) async throws -> T
     ) async throws -> T {
         let responder = try await app.responder
         let transport = InProcessTransport { request in
@@ -142,7 +151,10 @@ package enum InProcessServer {
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         let group = ServiceGroup(
             configuration: .init(
-                services: app.services + [StartedSignal(continuation: startedContinuation)], logger: logger))
+                services: app.services + [StartedSignal(continuation: startedContinuation)],
+                logger: logger
+            )
+        )
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 // Also ends the wait below if the group stops before it ever started.
@@ -197,8 +209,10 @@ package struct HTTPTransport: StripeTransport {
             let response = try await HTTPClient.shared.execute(req, timeout: timeout)
             let body = try await response.body.collect(upTo: 64 << 20)
             return TransportResponse(
-                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: String(buffer: body))
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: String(buffer: body)
+            )
         } catch {
             if Self.isDrop(error) { throw .connectionDropped("the server closed the connection without a response") }
             throw .failed("\(request.method) \(baseURL + request.path): \(error)")

@@ -77,6 +77,7 @@ package enum Template {
         let known = vars.keys.sorted().map { "{{\($0)}}" }.joined(separator: ", ")
         throw ScenarioError(
             message: "unknown capture {{\(name)}}; available: \(known.isEmpty ? "none yet" : known)"
-                + " (save one with `save: {\(name): $.id}` in an earlier step)")
+                + " (save one with `save: {\(name): $.id}` in an earlier step)"
+        )
     }
 }

@@ -98,10 +98,16 @@ package struct YAMLDocument {
     private static func looksDecimal(_ s: Substring) -> Bool {
         var sawDigit = false
         var i = s.startIndex
-        while i < s.endIndex, s[i].isASCIIDigit { sawDigit = true; i = s.index(after: i) }
+        while i < s.endIndex, s[i].isASCIIDigit {
+            sawDigit = true
+            i = s.index(after: i)
+        }
         if i < s.endIndex, s[i] == "." {
             i = s.index(after: i)
-            while i < s.endIndex, s[i].isASCIIDigit { sawDigit = true; i = s.index(after: i) }
+            while i < s.endIndex, s[i].isASCIIDigit {
+                sawDigit = true
+                i = s.index(after: i)
+            }
         }
         guard sawDigit else { return false }
         if i < s.endIndex, s[i] == "e" || s[i] == "E" {

@@ -26,7 +26,9 @@ package struct TestClockAdvancer: Service {
         let context = deps.storeContext(account: ref.account)
         do {
             // Everything that fell due on the clock runs first, in time order, each at its own clock time.
-            let target = try await deps.database.read(context) { store in try store.find(TestClock.self, ref.id)?.targetFrozenTime }
+            let target = try await deps.database.read(context) { store in
+                try store.find(TestClock.self, ref.id)?.targetFrozenTime
+            }
             if let target { await scheduler.runClock(ref, untilSeconds: target) }
             let (_, signals) = try await deps.database.write(context) { store in
                 guard var clock = try store.find(TestClock.self, ref.id), clock.status == .advancing, !clock.deleted

@@ -10,11 +10,17 @@ extension AppDatabase {
         do {
             return try await reader.read { db in
                 try String.fetchOne(
-                    db, sql: "SELECT account FROM fcSession WHERE clientSecret = ? LIMIT 1", arguments: [clientSecret])
+                    db,
+                    sql: "SELECT account FROM fcSession WHERE clientSecret = ? LIMIT 1",
+                    arguments: [clientSecret]
+                )
             }
         } catch let error as DatabaseError {
             throw StripeError(
-                status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
+                status: 500,
+                type: "api_error",
+                message: "The simulator's storage failed: \(error.message ?? "\(error)")"
+            )
         }
     }
 }

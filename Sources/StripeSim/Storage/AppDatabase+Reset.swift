@@ -13,21 +13,28 @@ extension AppDatabase {
     package func resetAccount(_ account: String) async throws -> [String: Int] {
         let cache = renderedCache
         return try await mapErrors {
-            try await groupCommit.write({ db in
-                let tables = try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT name FROM sqlite_master
-                        WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
-                        ORDER BY name
-                        """)
-                var deleted: [String: Int] = [:]
-                for table in tables where try db.columns(in: table).contains(where: { $0.name == "account" }) {
-                    try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE account = ?", arguments: [account])
-                    deleted[table] = db.changesCount
-                }
-                return deleted
-            }, afterCommit: { _ in cache.forget(account: account) })
+            try await groupCommit.write(
+                { db in
+                    let tables = try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT name FROM sqlite_master
+                            WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+                            ORDER BY name
+                            """
+                    )
+                    var deleted: [String: Int] = [:]
+                    for table in tables where try db.columns(in: table).contains(where: { $0.name == "account" }) {
+                        try db.execute(
+                            sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE account = ?",
+                            arguments: [account]
+                        )
+                        deleted[table] = db.changesCount
+                    }
+                    return deleted
+                },
+                afterCommit: { _ in cache.forget(account: account) }
+            )
         }
     }
 }

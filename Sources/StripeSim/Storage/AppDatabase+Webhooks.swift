@@ -49,7 +49,14 @@ extension AppDatabase {
                         WHERE d.status = 'pending' AND e.status = 'enabled' AND e.deleted = 0
                         GROUP BY d.lane
                         """
-                ).map { WebhookLaneHead(lane: $0["lane"], account: $0["account"], delivery: $0["id"], nextAttemptAt: $0["due"]) }
+                ).map {
+                    WebhookLaneHead(
+                        lane: $0["lane"],
+                        account: $0["account"],
+                        delivery: $0["id"],
+                        nextAttemptAt: $0["due"]
+                    )
+                }
             }
         }
     }
@@ -57,7 +64,11 @@ extension AppDatabase {
     /// The next attempt of `lane` if its head is due at `nowMs`, rendered from storage now (so the body shows
     /// the current `pending_webhooks`); nil when the lane has nothing due. A head whose event or endpoint has
     /// vanished is failed on the spot, so it cannot block its lane.
-    package func nextWebhookJob(lane: String, nowMs: Int, context: @escaping @Sendable (String) -> StoreContext)
+    package func nextWebhookJob(
+        lane: String,
+        nowMs: Int,
+        context: @escaping @Sendable (String) -> StoreContext
+    )
         async throws -> WebhookJob?
     {
         try await mapErrors {
@@ -68,7 +79,9 @@ extension AppDatabase {
                         sql: """
                             SELECT account, id FROM webhookDelivery WHERE status = 'pending' AND lane = ?
                             ORDER BY eventSeq, seq LIMIT 1
-                            """, arguments: [lane])
+                            """,
+                        arguments: [lane]
+                    )
                 else { return nil }
                 let store = Store(db, context(head["account"]))
                 guard var delivery = try store.find(WebhookDelivery.self, head["id"]) else { return nil }
@@ -81,15 +94,22 @@ extension AppDatabase {
                 }
                 guard endpoint.status == .enabled, (delivery.nextAttemptAt ?? 0) <= nowMs else { return nil }
                 return WebhookJob(
-                    account: store.account, delivery: delivery, url: endpoint.url, secret: endpoint.secret,
-                    payload: event.render().serialized())
+                    account: store.account,
+                    delivery: delivery,
+                    url: endpoint.url,
+                    secret: endpoint.secret,
+                    payload: event.render().serialized()
+                )
             }
         }
     }
 
     /// Stores the attempt's outcome (see `Store.recordWebhookAttempt`).
     package func recordWebhookAttempt(
-        _ job: WebhookJob, _ attempt: WebhookDelivery.Attempt, nowMs: Int, schedule: RetrySchedule,
+        _ job: WebhookJob,
+        _ attempt: WebhookDelivery.Attempt,
+        nowMs: Int,
+        schedule: RetrySchedule,
         context: StoreContext
     ) async throws -> WebhookDelivery? {
         try await write(context) { store in
@@ -116,8 +136,15 @@ extension AppDatabase {
             } else if let target {
                 try store.insert(
                     WebhookEndpoint(
-                        id: Forwarding.endpointID, created: now, url: target.url, enabledEvents: target.events,
-                        description: "--forward-to", secret: target.secret, forward: true))
+                        id: Forwarding.endpointID,
+                        created: now,
+                        url: target.url,
+                        enabledEvents: target.events,
+                        description: "--forward-to",
+                        secret: target.secret,
+                        forward: true
+                    )
+                )
             }
         }
     }

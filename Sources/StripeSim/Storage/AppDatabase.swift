@@ -31,7 +31,9 @@ package struct AppDatabase: Sendable {
         if let path {
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             writer = try DatabasePool(path: path, configuration: config)
             memoryQueue = nil
         } else {
@@ -66,7 +68,10 @@ package struct AppDatabase: Sendable {
     /// arrival order, and none is answered before the transaction holding it has committed. Runs on the calling
     /// task when no other write is running (a simulator transaction takes microseconds: WAL with
     /// `synchronous=NORMAL` does not fsync each commit).
-    package func write<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
+    package func write<T: Sendable>(
+        _ context: StoreContext,
+        _ body: @escaping @Sendable (Store) throws -> T
+    )
         async throws -> (T, Set<Signal>)
     {
         let cache = renderedCache
@@ -76,7 +81,9 @@ package struct AppDatabase: Sendable {
                     let store = Store(db, context)
                     let value = try body(store)
                     return (value, store.signals, store.renderedWrites)
-                }, afterCommit: { cache.apply($0.2) })
+                },
+                afterCommit: { cache.apply($0.2) }
+            )
         }
         return (value, signals)
     }
@@ -86,7 +93,10 @@ package struct AppDatabase: Sendable {
     /// In memory, the one connection runs one block at a time (writes included), so a read is consistent without
     /// a transaction, and skips the four statements that would wrap it. With `--db`, reads run beside the writer
     /// in WAL mode and take a read transaction (their snapshot).
-    package func read<T: Sendable>(_ context: StoreContext, _ body: @escaping @Sendable (Store) throws -> T)
+    package func read<T: Sendable>(
+        _ context: StoreContext,
+        _ body: @escaping @Sendable (Store) throws -> T
+    )
         async throws -> T
     {
         try mapErrorsSync {
@@ -107,7 +117,11 @@ package struct AppDatabase: Sendable {
 
     /// A storage fault as the API reports it: a Stripe `api_error`, never a raw `DatabaseError`.
     private static func storageFailure(_ error: DatabaseError) -> StripeError {
-        StripeError(status: 500, type: "api_error", message: "The simulator's storage failed: \(error.message ?? "\(error)")")
+        StripeError(
+            status: 500,
+            type: "api_error",
+            message: "The simulator's storage failed: \(error.message ?? "\(error)")"
+        )
     }
 
     /// Test clocks left `advancing` (every account): resumed at start.
@@ -146,8 +160,13 @@ package struct StoreContext: Sendable {
     package var runningClock: String?
 
     package init(
-        account: String, now: Int, ids: IDGenerator, requestID: String? = nil, idempotencyKey: String? = nil,
-        apiVersion: String = StripeVersion.current, nowMillis: Int? = nil
+        account: String,
+        now: Int,
+        ids: IDGenerator,
+        requestID: String? = nil,
+        idempotencyKey: String? = nil,
+        apiVersion: String = StripeVersion.current,
+        nowMillis: Int? = nil
     ) {
         self.account = account
         self.now = now

@@ -56,7 +56,8 @@ final class GroupCommit: Sendable {
     /// result once that transaction has committed. `afterCommit` sees the result first, right after the commit,
     /// in commit order across all writes (before any later transaction begins).
     func write<T: Sendable>(
-        _ work: @escaping @Sendable (Database) throws -> T, afterCommit: @escaping @Sendable (T) -> Void = { _ in }
+        _ work: @escaping @Sendable (Database) throws -> T,
+        afterCommit: @escaping @Sendable (T) -> Void = { _ in }
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = Outcome<T>()
@@ -85,7 +86,8 @@ final class GroupCommit: Sendable {
                         if case .success(let value) = outcome.result { afterCommit(value) }
                         continuation.resume(with: outcome.result ?? .failure(CancellationError()))
                     }
-                })
+                }
+            )
             let startDrainer = state.withLock { state in
                 state.pending.append(unit)
                 if state.draining { return false }

@@ -69,8 +69,16 @@ enum Migrations {
                 t.column("attemptCount", .integer).notNull().defaults(to: 0)
                 t.column("nextAttemptAt", .integer)  // Unix ms, wall time; 0 = now; NULL = never
             }
-            try db.create(index: "webhookDelivery_event", on: "webhookDelivery", columns: ["account", "event", "endpoint"])
-            try db.create(index: "webhookDelivery_lane", on: "webhookDelivery", columns: ["status", "lane", "eventSeq"])
+            try db.create(
+                index: "webhookDelivery_event",
+                on: "webhookDelivery",
+                columns: ["account", "event", "endpoint"]
+            )
+            try db.create(
+                index: "webhookDelivery_lane",
+                on: "webhookDelivery",
+                columns: ["status", "lane", "eventSeq"]
+            )
             // `GET /v1/events?delivery_success=`: endpoints not yet delivered to, as a column.
             try db.alter(table: "event") { t in
                 t.add(column: "pendingWebhooks", .integer).notNull().defaults(to: 0)
@@ -109,7 +117,11 @@ enum Migrations {
                 t.column("transactedAt", .integer).notNull()
                 t.column("refreshIndex", .integer).notNull()
             }
-            try db.create(index: "fcTransaction_account", on: "fcTransaction", columns: ["account", "fcAccount", "seq"])
+            try db.create(
+                index: "fcTransaction_account",
+                on: "fcTransaction",
+                columns: ["account", "fcAccount", "seq"]
+            )
         }
         m.registerMigration("v5: ach direct debit") { db in
             try resourceTable(db, "paymentMethod") { t in

@@ -17,11 +17,16 @@ package struct Job: Sendable, Equatable {
 extension Store {
     /// Schedules `kind` for `target`. `testClock` binds the job to a test clock; `dueAtMillis` is then on that clock.
     package func schedule(
-        _ kind: String, target: String, dueAtMillis: Int, testClock: String? = nil, payload: JSONValue = [:]
+        _ kind: String,
+        target: String,
+        dueAtMillis: Int,
+        testClock: String? = nil,
+        payload: JSONValue = [:]
     ) throws {
         try database.executeCached(
             sql: "INSERT INTO job (account, kind, target, dueAt, testClock, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [account, kind, target, dueAtMillis, testClock, payload.serialized(pretty: false)])
+            arguments: [account, kind, target, dueAtMillis, testClock, payload.serialized(pretty: false)]
+        )
         signals.insert(.jobsScheduled)
     }
 
@@ -29,14 +34,20 @@ extension Store {
     package func cancelJobs(target: String, kinds: [String]) throws {
         guard !kinds.isEmpty else { return }
         try database.executeCached(
-            sql: "DELETE FROM job WHERE account = ? AND target = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))",
-            arguments: StatementArguments([account, target] + kinds))
+            sql:
+                "DELETE FROM job WHERE account = ? AND target = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))",
+            arguments: StatementArguments([account, target] + kinds)
+        )
     }
 
     /// Pending jobs for `target`.
     package func jobs(target: String) throws -> [Job] {
-        try Row.fetchAll(cached: db, sql: "SELECT * FROM job WHERE account = ? AND target = ? ORDER BY dueAt, seq", arguments: [account, target])
-            .map(Job.init(row:))
+        try Row.fetchAll(
+            cached: db,
+            sql: "SELECT * FROM job WHERE account = ? AND target = ? ORDER BY dueAt, seq",
+            arguments: [account, target]
+        )
+        .map(Job.init(row:))
     }
 
     /// Deletes a job once it ran (in the same transaction as its effects).
@@ -62,7 +73,8 @@ extension AppDatabase {
     package func dueJobs(nowMillis: Int, limit: Int = 500) async throws -> [Job] {
         try await reader.read { db in
             try Row.fetchAll(
-                cached: db, sql: "SELECT * FROM job WHERE testClock IS NULL AND dueAt <= ? ORDER BY dueAt, seq LIMIT ?",
+                cached: db,
+                sql: "SELECT * FROM job WHERE testClock IS NULL AND dueAt <= ? ORDER BY dueAt, seq LIMIT ?",
                 arguments: [nowMillis, limit]
             ).map(Job.init(row:))
         }
@@ -79,7 +91,8 @@ extension AppDatabase {
     package func nextClockJob(_ clock: ClockRef, untilMillis: Int) async throws -> Job? {
         try await reader.read { db in
             try Row.fetchOne(
-                cached: db, sql: "SELECT * FROM job WHERE account = ? AND testClock = ? AND dueAt <= ? ORDER BY dueAt, seq LIMIT 1",
+                cached: db,
+                sql: "SELECT * FROM job WHERE account = ? AND testClock = ? AND dueAt <= ? ORDER BY dueAt, seq LIMIT 1",
                 arguments: [clock.account, clock.id, untilMillis]
             ).map(Job.init(row:))
         }

@@ -14,8 +14,16 @@ extension Store {
         for endpoint in targets {
             try insert(
                 WebhookDelivery(
-                    id: ids.make("whdel"), created: now, event: event.id, eventType: event.type, eventSeq: eventSeq,
-                    endpoint: endpoint.id, url: endpoint.url, forwarded: endpoint.forward))
+                    id: ids.make("whdel"),
+                    created: now,
+                    event: event.id,
+                    eventType: event.type,
+                    eventSeq: eventSeq,
+                    endpoint: endpoint.id,
+                    url: endpoint.url,
+                    forwarded: endpoint.forward
+                )
+            )
         }
         signals.insert(.webhooksQueued)
     }
@@ -42,11 +50,23 @@ extension Store {
     /// in the endpoint's redelivery lane, so pending retries of the original neither block nor get canceled).
     package func queueRedelivery(of event: Event, to endpoint: WebhookEndpoint) throws -> WebhookDelivery {
         let seq =
-            try Int.fetchOne(cached: db, sql: "SELECT seq FROM event WHERE id = ? AND account = ?", arguments: [event.id, account])
+            try Int.fetchOne(
+                cached: db,
+                sql: "SELECT seq FROM event WHERE id = ? AND account = ?",
+                arguments: [event.id, account]
+            )
             ?? 0
         let delivery = WebhookDelivery(
-            id: ids.make("whdel"), created: now, event: event.id, eventType: event.type, eventSeq: seq,
-            endpoint: endpoint.id, url: endpoint.url, redelivery: true, forwarded: endpoint.forward)
+            id: ids.make("whdel"),
+            created: now,
+            event: event.id,
+            eventType: event.type,
+            eventSeq: seq,
+            endpoint: endpoint.id,
+            url: endpoint.url,
+            redelivery: true,
+            forwarded: endpoint.forward
+        )
         try insert(delivery)
         signals.insert(.webhooksQueued)
         return delivery
@@ -55,7 +75,10 @@ extension Store {
     /// Records an attempt on a delivery of this account. The first 2xx of an endpoint counted in the event's
     /// `pending_webhooks` decrements it. Returns the updated delivery (nil if it no longer exists).
     package func recordWebhookAttempt(
-        _ deliveryID: String, _ attempt: WebhookDelivery.Attempt, nowMs: Int, schedule: RetrySchedule
+        _ deliveryID: String,
+        _ attempt: WebhookDelivery.Attempt,
+        nowMs: Int,
+        schedule: RetrySchedule
     ) throws -> WebhookDelivery? {
         guard var delivery = try find(WebhookDelivery.self, deliveryID) else { return nil }
         let wasPending = delivery.status == .pending
@@ -71,7 +94,8 @@ extension Store {
                     SELECT COUNT(*) FROM webhookDelivery
                     WHERE account = ? AND event = ? AND endpoint = ? AND lane = endpoint
                     """,
-                arguments: [account, delivery.event, delivery.endpoint]) ?? 0
+                arguments: [account, delivery.event, delivery.endpoint]
+            ) ?? 0
         let otherSuccesses =
             try Int.fetchOne(
                 cached: db,
@@ -79,8 +103,10 @@ extension Store {
                     SELECT COUNT(*) FROM webhookDelivery
                     WHERE account = ? AND event = ? AND endpoint = ? AND status = 'succeeded' AND id != ?
                     """,
-                arguments: [account, delivery.event, delivery.endpoint, delivery.id]) ?? 0
-        if counted > 0, otherSuccesses == 0, var event = try find(Event.self, delivery.event), event.pendingWebhooks > 0 {
+                arguments: [account, delivery.event, delivery.endpoint, delivery.id]
+            ) ?? 0
+        if counted > 0, otherSuccesses == 0, var event = try find(Event.self, delivery.event), event.pendingWebhooks > 0
+        {
             event.pendingWebhooks -= 1
             try update(event)
         }
@@ -90,8 +116,9 @@ extension Store {
     /// Fails every pending delivery to `endpoint` (it was deleted: Stripe stops retrying).
     func cancelWebhookDeliveries(endpoint: String) throws {
         for var delivery in try all(
-            WebhookDelivery.self, where: [.equals("endpoint", .text(endpoint)), .equals("status", .text("pending"))])
-        {
+            WebhookDelivery.self,
+            where: [.equals("endpoint", .text(endpoint)), .equals("status", .text("pending"))]
+        ) {
             delivery.cancel()
             try update(delivery)
         }

@@ -172,8 +172,12 @@ package final class Store {
         let (names, values, text) = try writtenColumns(value, rendered: rendered)
         let placeholders = Array(repeating: "?", count: names.count + 3).joined(separator: ", ")
         try db.executeCached(
-            sql: "INSERT INTO \(T.table) (id, account, created, \(names.joined(separator: ", "))) VALUES (\(placeholders))",
-            arguments: StatementArguments([value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values))
+            sql:
+                "INSERT INTO \(T.table) (id, account, created, \(names.joined(separator: ", "))) VALUES (\(placeholders))",
+            arguments: StatementArguments(
+                [value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values
+            )
+        )
         return text
     }
 
@@ -184,13 +188,17 @@ package final class Store {
         let sets = names.map { "\($0) = ?" }.joined(separator: ", ")
         try db.executeCached(
             sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?",
-            arguments: StatementArguments(values + [value.id.databaseValue, account.databaseValue]))
+            arguments: StatementArguments(values + [value.id.databaseValue, account.databaseValue])
+        )
         return text
     }
 
     /// What a write stores besides the spine: `body`, `rendered` (when the resource `keepsRendered`) and the
     /// filter columns, with the rendered text.
-    private func writtenColumns<T: StoredResource>(_ value: T, rendered: JSONValue?) throws
+    private func writtenColumns<T: StoredResource>(
+        _ value: T,
+        rendered: JSONValue?
+    ) throws
         -> (names: [String], values: [DatabaseValue], rendered: String?)
     {
         var names = ["body"]
@@ -213,8 +221,10 @@ package final class Store {
     package func rendered<T: StoredResource>(_ type: T.Type, _ id: String) throws -> String? {
         guard
             let text = try String.fetchOne(
-                cached: db, sql: "SELECT IFNULL(rendered, '') FROM \(T.table) WHERE id = ? AND account = ?",
-                arguments: [id, account])
+                cached: db,
+                sql: "SELECT IFNULL(rendered, '') FROM \(T.table) WHERE id = ? AND account = ?",
+                arguments: [id, account]
+            )
         else { return nil }
         if !text.isEmpty { return text }
         return try find(T.self, id)?.apiBody().serialized()  // written before the column existed
@@ -223,7 +233,10 @@ package final class Store {
     package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
         guard
             let body = try String.fetchOne(
-                cached: db, sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+                cached: db,
+                sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?",
+                arguments: [id, account]
+            )
         else { return nil }
         return try decode(T.self, body)
     }
@@ -255,17 +268,33 @@ package final class Store {
                 sql += " AND \(c) \(negated ? "NOT LIKE" : "LIKE") ? ESCAPE '\\'"
                 args.append(pattern.databaseValue)
             case .range(let c, let r):
-                if let v = r.gt { sql += " AND \(c) > ?"; args.append(v.databaseValue) }
-                if let v = r.gte { sql += " AND \(c) >= ?"; args.append(v.databaseValue) }
-                if let v = r.lt { sql += " AND \(c) < ?"; args.append(v.databaseValue) }
-                if let v = r.lte { sql += " AND \(c) <= ?"; args.append(v.databaseValue) }
+                if let v = r.gt {
+                    sql += " AND \(c) > ?"
+                    args.append(v.databaseValue)
+                }
+                if let v = r.gte {
+                    sql += " AND \(c) >= ?"
+                    args.append(v.databaseValue)
+                }
+                if let v = r.lt {
+                    sql += " AND \(c) < ?"
+                    args.append(v.databaseValue)
+                }
+                if let v = r.lte {
+                    sql += " AND \(c) <= ?"
+                    args.append(v.databaseValue)
+                }
             }
         }
         return (sql, args)
     }
 
     /// A page, newest first. Cursors name objects of the same type (404 `resource_missing` otherwise).
-    package func list<T: StoredResource>(_ type: T.Type, where filters: [Filter] = [], page: PageRequest) throws
+    package func list<T: StoredResource>(
+        _ type: T.Type,
+        where filters: [Filter] = [],
+        page: PageRequest
+    ) throws
         -> Page<T>
     {
         let rows = try pageRows(T.self, column: "body", where: filters, page: page)
@@ -273,7 +302,11 @@ package final class Store {
     }
 
     /// A page of stored API bodies (a resource that `keepsRendered`), as `list` orders and cuts it.
-    package func renderedPage<T: StoredResource>(_ type: T.Type, where filters: [Filter] = [], page: PageRequest)
+    package func renderedPage<T: StoredResource>(
+        _ type: T.Type,
+        where filters: [Filter] = [],
+        page: PageRequest
+    )
         throws -> Page<String>
     {
         // `id` stands in for a body written before the column existed (rendered from its state below).
@@ -286,7 +319,10 @@ package final class Store {
 
     /// One column of a page's rows, newest first (`limit` + 1 fetched to know `has_more`).
     private func pageRows<T: StoredResource>(
-        _ type: T.Type, column: String, where filters: [Filter], page: PageRequest
+        _ type: T.Type,
+        column: String,
+        where filters: [Filter],
+        page: PageRequest
     ) throws -> Page<String> {
         var (sql, args) = whereClause(filters)
         var ascending = false
@@ -300,8 +336,10 @@ package final class Store {
         }
         let order = ascending ? "ASC" : "DESC"
         let texts = try String.fetchAll(
-            cached: db, sql: "SELECT \(column) FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
-            arguments: StatementArguments(args + [(page.limit + 1).databaseValue]))
+            cached: db,
+            sql: "SELECT \(column) FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
+            arguments: StatementArguments(args + [(page.limit + 1).databaseValue])
+        )
         var items = Array(texts.prefix(page.limit))
         if ascending { items.reverse() }
         return Page(items: items, hasMore: texts.count > page.limit)
@@ -311,19 +349,28 @@ package final class Store {
     package func all<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> [T] {
         let (sql, args) = whereClause(filters)
         return try String.fetchAll(
-            cached: db, sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC", arguments: StatementArguments(args)
+            cached: db,
+            sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC",
+            arguments: StatementArguments(args)
         ).map { try decode(T.self, $0) }
     }
 
     package func count<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> Int {
         let (sql, args) = whereClause(filters)
-        return try Int.fetchOne(cached: db, sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)", arguments: StatementArguments(args)) ?? 0
+        return try Int.fetchOne(
+            cached: db,
+            sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)",
+            arguments: StatementArguments(args)
+        ) ?? 0
     }
 
     private func cursorSeq<T: StoredResource>(_ type: T.Type, _ id: String, param: String) throws -> Int {
         guard
             let seq = try Int.fetchOne(
-                cached: db, sql: "SELECT seq FROM \(T.table) WHERE id = ? AND account = ?", arguments: [id, account])
+                cached: db,
+                sql: "SELECT seq FROM \(T.table) WHERE id = ? AND account = ?",
+                arguments: [id, account]
+            )
         else { throw StripeError.resourceMissing(T.objectName, id, param: param) }
         return seq
     }
@@ -334,12 +381,18 @@ package final class Store {
         guard
             let row = try Row.fetchOne(
                 cached: db,
-                sql: "SELECT fingerprint, status, body, requestID, created FROM idempotencyKey WHERE account = ? AND key = ?",
-                arguments: [account, key])
+                sql:
+                    "SELECT fingerprint, status, body, requestID, created FROM idempotencyKey WHERE account = ? AND key = ?",
+                arguments: [account, key]
+            )
         else { return nil }
         if (row["created"] as Int) < notBefore { return nil }
         return IdempotencyRecord(
-            fingerprint: row["fingerprint"], status: row["status"], body: row["body"], requestID: row["requestID"])
+            fingerprint: row["fingerprint"],
+            status: row["status"],
+            body: row["body"],
+            requestID: row["requestID"]
+        )
     }
 
     package func saveIdempotencyRecord(key: String, _ record: IdempotencyRecord) throws {
@@ -348,6 +401,7 @@ package final class Store {
                 INSERT OR REPLACE INTO idempotencyKey (account, key, fingerprint, status, body, requestID, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, key, record.fingerprint, record.status, record.body, record.requestID, now])
+            arguments: [account, key, record.fingerprint, record.status, record.body, record.requestID, now]
+        )
     }
 }

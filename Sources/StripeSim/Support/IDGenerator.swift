@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Makes Stripe-style ids (`cus_…`, `req_…`) and other random tokens.
 ///
@@ -38,7 +39,13 @@ package struct IDGenerator: Sendable {
         case .system:
             return SystemEntropy.shared.next()
         case .seeded: return state.rng.withLock { $0.next() }
-        case .counter: return UInt64(state.counter.withLock { c -> Int in c += 1; return c })
+        case .counter:
+            return UInt64(
+                state.counter.withLock { c -> Int in
+                    c += 1
+                    return c
+                }
+            )
         }
     }
 

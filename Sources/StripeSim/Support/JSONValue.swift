@@ -97,10 +97,17 @@ extension JSONValue {
         case .bool(let b): Self.append(b ? "true" : "false", &out)
         case .int(let i): Self.append(String(i), &out)
         case .double(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { Self.append(String(Int(d)), &out) } else { Self.append(String(d), &out) }
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+                Self.append(String(Int(d)), &out)
+            } else {
+                Self.append(String(d), &out)
+            }
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
-            if a.isEmpty { Self.append("[]", &out); return }
+            if a.isEmpty {
+                Self.append("[]", &out)
+                return
+            }
             out.append(UInt8(ascii: "["))
             for (n, v) in a.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
@@ -110,7 +117,10 @@ extension JSONValue {
             if indent >= 0 { Self.newline(indent, &out) }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { Self.append("{}", &out); return }
+            if o.isEmpty {
+                Self.append("{}", &out)
+                return
+            }
             out.append(UInt8(ascii: "{"))
             for (n, k) in Self.orderedKeys(o).enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
@@ -247,14 +257,23 @@ private struct JSONParser {
             i += 1
             var out: [JSONValue] = []
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(out)
+            }
             while true {
                 guard let v = parseValue() else { return nil }
                 out.append(v)
                 skipSpace()
                 guard i < bytes.count else { return nil }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(out)
+                }
                 return nil
             }
         case UInt8(ascii: "{"):
@@ -264,7 +283,10 @@ private struct JSONParser {
             i += 1
             var out: [String: JSONValue] = [:]
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(out)
+            }
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\""), let k = parseString() else { return nil }
@@ -275,8 +297,14 @@ private struct JSONParser {
                 out[k] = v
                 skipSpace()
                 guard i < bytes.count else { return nil }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(out)
+                }
                 return nil
             }
         default: return parseNumber()
@@ -338,7 +366,8 @@ private struct JSONParser {
                 case UInt8(ascii: "u"):
                     guard var code = hex4() else { return nil }
                     if (0xD800..<0xDC00).contains(code) {
-                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { return nil }
+                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+                        else { return nil }
                         i += 2
                         guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)

@@ -57,7 +57,11 @@ package enum WebhookSignature {
     /// `t`, every `v1` (other schemes ignored), a constant-time compare, then only *old* timestamps fail
     /// (`tolerance` 0 disables the age check).
     package static func verify(
-        header: String, payload: String, secret: String, tolerance: Int = defaultTolerance, now: Int
+        header: String,
+        payload: String,
+        secret: String,
+        tolerance: Int = defaultTolerance,
+        now: Int
     ) throws(VerificationError) {
         var timestamp: Int?
         var signatures: [String] = []

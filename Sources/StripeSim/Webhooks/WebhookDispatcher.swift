@@ -112,19 +112,30 @@ package struct WebhookDispatcher: Service {
         let request = WebhookRequest(
             url: job.url,
             headers: [
-                ("Content-Type", Self.contentType), ("User-Agent", Self.userAgent), ("Accept", "*/*; q=0.5, application/xml"),
+                ("Content-Type", Self.contentType), ("User-Agent", Self.userAgent),
+                ("Accept", "*/*; q=0.5, application/xml"),
                 ("Cache-Control", "no-cache"),
-                ("Stripe-Signature", WebhookSignature.header(payload: job.payload, secret: job.secret, timestamp: timestamp)),
+                (
+                    "Stripe-Signature",
+                    WebhookSignature.header(payload: job.payload, secret: job.secret, timestamp: timestamp)
+                ),
             ],
-            body: job.payload, timeout: timeout)
+            body: job.payload,
+            timeout: timeout
+        )
         let started = ContinuousClock.now
         let response = await transport.send(request)
         // Stopping mid-attempt: leave the delivery pending, untouched; the next start sends it again.
         if Task.isCancelled { return }
         let latency = Int((ContinuousClock.now - started).milliseconds)
         var attempt = WebhookDelivery.Attempt(
-            attemptedAt: timestamp, url: job.url, statusCode: nil, error: nil, latencyMs: latency,
-            responseBodyExcerpt: nil)
+            attemptedAt: timestamp,
+            url: job.url,
+            statusCode: nil,
+            error: nil,
+            latencyMs: latency,
+            responseBodyExcerpt: nil
+        )
         switch response {
         case .response(let status, let excerpt):
             attempt.statusCode = status
@@ -137,7 +148,12 @@ package struct WebhookDispatcher: Service {
         let context = StoreContext(account: job.account, now: deps.clock.unixNow, ids: deps.ids)
         do {
             let updated = try await deps.database.recordWebhookAttempt(
-                job, attempt, nowMs: finishedMs, schedule: schedule, context: context)
+                job,
+                attempt,
+                nowMs: finishedMs,
+                schedule: schedule,
+                context: context
+            )
             log(job, attempt, updated ?? job.delivery, finishedMs)
         } catch {
             deps.logger.error("webhook \(job.delivery.id): could not record attempt \(job.attemptNumber): \(error)")

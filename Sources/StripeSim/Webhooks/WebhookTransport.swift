@@ -43,7 +43,9 @@ package final class HTTPWebhookTransport: WebhookTransport {
     package init(timeout: Duration = .seconds(10)) {
         let limit = TimeAmount.milliseconds(timeout.milliseconds)
         var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: limit, read: limit))
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: limit, read: limit)
+        )
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -68,7 +70,10 @@ package final class HTTPWebhookTransport: WebhookTransport {
                 if collected.count >= 4 * WebhookDelivery.excerptLength { break }
             }
             let text = String(decoding: collected, as: UTF8.self)
-            return .response(status: Int(response.status.code), bodyExcerpt: String(text.prefix(WebhookDelivery.excerptLength)))
+            return .response(
+                status: Int(response.status.code),
+                bodyExcerpt: String(text.prefix(WebhookDelivery.excerptLength))
+            )
         } catch {
             return .failure(Self.describe(error, timeout: request.timeout))
         }

@@ -46,7 +46,12 @@ final class LiveServer: @unchecked Sendable {  // Process is only touched from t
         throw TestFailure("stripe-sim did not start on port \(port)")
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: String? = nil, key: String = "sk_test_live")
+    func request(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: String? = nil,
+        key: String = "sk_test_live"
+    )
         async throws -> (status: Int, json: JSONValue)
     {
         var req = HTTPClientRequest(url: baseURL + path)

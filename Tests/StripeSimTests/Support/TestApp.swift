@@ -17,7 +17,9 @@ struct TestApp {
 
     /// - Parameter configure: adjusts the configuration (webhook retry schedule, `--forward-to`…).
     init(
-        ids: IDGenerator = .incrementing(), databasePath: String? = nil, settlementDelayMillis: Int = 0,
+        ids: IDGenerator = .incrementing(),
+        databasePath: String? = nil,
+        settlementDelayMillis: Int = 0,
         configure: (inout SimulatorConfiguration) -> Void = { _ in }
     ) throws {
         var config = SimulatorConfiguration()
@@ -28,7 +30,12 @@ struct TestApp {
         self.clock = clock
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        var deps = AppDependencies(clock: clock, ids: ids, database: try AppDatabase(path: databasePath), logger: logger)
+        var deps = AppDependencies(
+            clock: clock,
+            ids: ids,
+            database: try AppDatabase(path: databasePath),
+            logger: logger
+        )
         deps.achSettlementDelayMillis = settlementDelayMillis
         deps.bank = try BankFixtures.loadDefault()
         self.deps = deps
@@ -60,8 +67,12 @@ struct Client: Sendable {
     var key = "sk_test_alice"
 
     func send(
-        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, key: String?? = nil,
-        headers extra: HTTPFields = [:], json: Bool = false
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        body: String? = nil,
+        key: String?? = nil,
+        headers extra: HTTPFields = [:],
+        json: Bool = false
     ) async throws -> Reply {
         var headers = extra
         let k = key ?? self.key
@@ -70,7 +81,10 @@ struct Client: Sendable {
             headers[.contentType] = json ? "application/json" : "application/x-www-form-urlencoded"
         }
         let reply = try await client.execute(
-            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+            uri: uri,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
         ) { response in
             Reply(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
         }
@@ -82,7 +96,8 @@ struct Client: Sendable {
         try await send(.get, uri, key: key, headers: headers)
     }
 
-    func post(_ uri: String, _ body: String = "", key: String?? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+    func post(_ uri: String, _ body: String = "", key: String?? = nil, headers: HTTPFields = [:]) async throws -> Reply
+    {
         try await send(.post, uri, body: body, key: key, headers: headers)
     }
 
@@ -96,11 +111,16 @@ struct Client: Sendable {
         try await send(.delete, uri, key: key)
     }
 
-    func with(key: String) -> Client { var c = self; c.key = key; return c }
+    func with(key: String) -> Client {
+        var c = self
+        c.key = key
+        return c
+    }
 
     /// Polls `uri` until `path` equals `value` (background work: settlement, clock advances, refreshes).
     @discardableResult
-    func poll(_ uri: String, _ path: String, _ value: JSONValue, timeout: Duration = .seconds(10)) async throws -> Reply {
+    func poll(_ uri: String, _ path: String, _ value: JSONValue, timeout: Duration = .seconds(10)) async throws -> Reply
+    {
         let deadline = ContinuousClock.now + timeout
         var last = try await get(uri)
         while last[path] != value && ContinuousClock.now < deadline {
@@ -114,7 +134,9 @@ struct Client: Sendable {
     /// Event types for an object, oldest first.
     func eventTypes(for id: String) async throws -> [String] {
         let all = try await get("/v1/events?limit=100")["data"]?.arrayValue ?? []
-        return all.reversed().filter { $0["data"]?["object"]?["id"]?.stringValue == id }.compactMap { $0["type"]?.stringValue }
+        return all.reversed().filter { $0["data"]?["object"]?["id"]?.stringValue == id }.compactMap {
+            $0["type"]?.stringValue
+        }
     }
 }
 
@@ -130,7 +152,9 @@ final class ResponseDump: Sendable {
         }
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         let h = try? FileHandle(forWritingTo: url)
         _ = try? h?.seekToEnd()
         handle = Mutex(h)
@@ -149,7 +173,9 @@ final class ResponseDump: Sendable {
         // Preview endpoint: not in Stripe's public spec (listed under the subset's missing_paths).
         if path.hasSuffix("/inferred_balances") { return }
         if body["error"]?["message"]?.stringValue?.hasPrefix("Unrecognized request URL") == true { return }
-        let line: JSONValue = ["method": .string(method), "path": .string(path), "status": .int(reply.status), "body": body]
+        let line: JSONValue = [
+            "method": .string(method), "path": .string(path), "status": .int(reply.status), "body": body,
+        ]
         handle.withLock { h in h?.write(Data((line.serialized(pretty: false) + "\n").utf8)) }
     }
 }

@@ -92,8 +92,10 @@ final class WebhookReceiver: Sendable {
 
     private static func text(_ status: Int, _ body: String) -> Response {
         Response(
-            status: .init(code: status), headers: [.contentType: "text/plain"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+            status: .init(code: status),
+            headers: [.contentType: "text/plain"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
     }
 
     /// Runs `body` while the receiver listens.
@@ -106,7 +108,11 @@ final class WebhookReceiver: Sendable {
         }
         var logger = Logger(label: "receiver")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger
+        )
         try await app.test(.live) { client in
             receiver.setPort(client.port ?? 0)
             try await body(receiver)
@@ -119,7 +125,9 @@ final class WebhookReceiver: Sendable {
 
 /// Polls `check` every 20 ms until it returns a value, or fails the test after `timeout`.
 func eventually<T>(
-    _ what: String, timeout: Duration = .seconds(20), _ check: @Sendable () async throws -> T?
+    _ what: String,
+    timeout: Duration = .seconds(20),
+    _ check: @Sendable () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     while true {

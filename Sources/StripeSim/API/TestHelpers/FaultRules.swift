@@ -50,7 +50,10 @@ struct FaultRulesController {
             }
             let earlier = rules[..<i]
             return Pagination.list(
-                earlier.suffix(page.limit).map { $0.render() }, hasMore: earlier.count > page.limit, url: Self.url)
+                earlier.suffix(page.limit).map { $0.render() },
+                hasMore: earlier.count > page.limit,
+                url: Self.url
+            )
         }
         let shown = rules.prefix(page.limit)
         return Pagination.list(shown.map { $0.render() }, hasMore: rules.count > shown.count, url: Self.url)

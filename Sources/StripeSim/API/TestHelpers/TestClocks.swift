@@ -12,8 +12,10 @@ import Foundation
 struct TestClocksController {
     func addRoutes(to api: APIRoutes) {
         api.post(
-            "/v1/test_helpers/test_clocks", ["frozen_time": .integer(min: 0).isRequired, "name": .string(max: 300)],
-            create)
+            "/v1/test_helpers/test_clocks",
+            ["frozen_time": .integer(min: 0).isRequired, "name": .string(max: 300)],
+            create
+        )
         api.get("/v1/test_helpers/test_clocks/:id", [:], retrieve)
         api.get("/v1/test_helpers/test_clocks", Pagination.schema, list)
         api.delete("/v1/test_helpers/test_clocks/:id", [:], delete)
@@ -28,8 +30,12 @@ struct TestClocksController {
 
     @Sendable func create(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let clock = TestClock(
-            id: store.ids.make("clock"), created: store.now, frozenTime: req.params.int("frozen_time")!,
-            name: req.params.string("name"), deletesAfter: store.now + 30 * 86_400)
+            id: store.ids.make("clock"),
+            created: store.now,
+            frozenTime: req.params.int("frozen_time")!,
+            name: req.params.string("name"),
+            deletesAfter: store.now + 30 * 86_400
+        )
         try store.insert(clock)
         let json = clock.render()
         try store.emit("test_helpers.test_clock.created", json)
@@ -42,13 +48,19 @@ struct TestClocksController {
 
     @Sendable func list(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let page = try store.list(
-            TestClock.self, where: [.equals("deleted", .int(0))], page: try Pagination.pageRequest(req.params))
+            TestClock.self,
+            where: [.equals("deleted", .int(0))],
+            page: try Pagination.pageRequest(req.params)
+        )
         return Pagination.list(page, url: "/v1/test_helpers/test_clocks") { $0.render() }
     }
 
     @Sendable func delete(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var clock = try live(store, req.path())
-        for var customer in try store.all(Customer.self, where: [.equals("testClock", .text(clock.id)), .equals("deleted", .int(0))]) {
+        for var customer in try store.all(
+            Customer.self,
+            where: [.equals("testClock", .text(clock.id)), .equals("deleted", .int(0))]
+        ) {
             let last = customer.render()
             customer.deleted = true
             try store.update(customer)

@@ -30,15 +30,24 @@ struct CustomersController {
     // MARK: Handlers
 
     @Sendable func create(_ req: APIRequest, _ store: Store) throws -> APIAnswer {
-        var customer = Customer(id: store.ids.make("cus", length: 14), created: store.now, invoicePrefix: store.ids.token(8).uppercased())
+        var customer = Customer(
+            id: store.ids.make("cus", length: 14),
+            created: store.now,
+            invoicePrefix: store.ids.token(8).uppercased()
+        )
         if let clockID = req.params.string("test_clock") {
             let clock = try store.get(TestClock.self, clockID, param: "test_clock")
             if clock.deleted { throw StripeError.resourceMissing("test_clock", clockID, param: "test_clock") }
-            let attached = try store.count(Customer.self, where: [.equals("testClock", .text(clockID)), .equals("deleted", .int(0))])
+            let attached = try store.count(
+                Customer.self,
+                where: [.equals("testClock", .text(clockID)), .equals("deleted", .int(0))]
+            )
             if attached >= TestClock.maxCustomers {
                 throw StripeError.invalidRequest(
                     "The test clock \(clockID) already has the maximum number of customers (\(TestClock.maxCustomers)).",
-                    param: "test_clock", code: "test_clock_customer_limit_reached")
+                    param: "test_clock",
+                    code: "test_clock_customer_limit_reached"
+                )
             }
             customer.testClock = clockID
             customer.created = clock.frozenTime
@@ -97,7 +106,11 @@ struct CustomersController {
     }
 
     @Sendable func search(_ req: APIRequest, _ store: Store) throws -> JSONValue {
-        let query = try SearchQuery.parse(req.params.string("query") ?? "", fields: Self.searchFields, resource: "customers")
+        let query = try SearchQuery.parse(
+            req.params.string("query") ?? "",
+            fields: Self.searchFields,
+            resource: "customers"
+        )
         let matches = try store.all(Customer.self, where: [.equals("deleted", .int(0))]).filter { c in
             query.matches { clause in
                 if let key = clause.metadataKey { return c.metadata[key] }
@@ -119,20 +132,35 @@ struct CustomersController {
         e.add("customer", "test_clock", .reference { store, id in try store.find(TestClock.self, id)?.render() })
         e.add("customer", "default_source", .reference { _, _ in nil })
         for field in ["sources", "subscriptions", "tax_ids"] {
-            e.add("customer", field, .computed { _, c in
-                Pagination.list([], hasMore: false, url: "/v1/customers/\(c["id"]?.stringValue ?? "")/\(field)")
-            })
+            e.add(
+                "customer",
+                field,
+                .computed { _, c in
+                    Pagination.list([], hasMore: false, url: "/v1/customers/\(c["id"]?.stringValue ?? "")/\(field)")
+                }
+            )
         }
-        e.add("customer", "cash_balance", .computed { _, c in
-            [
-                "object": "cash_balance", "available": nil, "customer": c["id"] ?? nil, "livemode": false,
-                "settings": ["reconciliation_mode": "automatic", "using_merchant_default": true],
-            ]
-        })
+        e.add(
+            "customer",
+            "cash_balance",
+            .computed { _, c in
+                [
+                    "object": "cash_balance", "available": nil, "customer": c["id"] ?? nil, "livemode": false,
+                    "settings": ["reconciliation_mode": "automatic", "using_merchant_default": true],
+                ]
+            }
+        )
         e.add("customer", "invoice_credit_balance", .computed { _, _ in [:] })
-        e.add("customer", "tax", .computed { store, c in
-            let ip: JSONValue = try store.find(Customer.self, c["id"]?.stringValue ?? "")?.tax?["ip_address"] ?? .null
-            return ["automatic_tax": "unrecognized_location", "ip_address": ip, "location": nil, "provider": "stripe"]
-        })
+        e.add(
+            "customer",
+            "tax",
+            .computed { store, c in
+                let ip: JSONValue =
+                    try store.find(Customer.self, c["id"]?.stringValue ?? "")?.tax?["ip_address"] ?? .null
+                return [
+                    "automatic_tax": "unrecognized_location", "ip_address": ip, "location": nil, "provider": "stripe",
+                ]
+            }
+        )
     }
 }

@@ -29,8 +29,11 @@ struct EventsController {
         if p.has("type"), p.has("types") { throw StripeError.parametersExclusive("type", "types") }
         if let type = p.string("type") {
             if type.contains("*") {
-                let escaped = type.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "*", with: "%")
+                let escaped = type.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "%",
+                    with: "\\%"
+                )
+                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "*", with: "%")
                 filters.append(.like("type", escaped))
             } else {
                 filters.append(.equals("type", .text(type)))
@@ -40,7 +43,9 @@ struct EventsController {
         if let created = RangeFilter(p["created"]) { filters.append(.range("created", created)) }
         // true: every endpoint answered 2xx (`pending_webhooks` 0); false: some still pending or failed for good.
         if let success = p.bool("delivery_success") {
-            filters.append(success ? .equals("pendingWebhooks", .int(0)) : .range("pendingWebhooks", RangeFilter(gt: 0)))
+            filters.append(
+                success ? .equals("pendingWebhooks", .int(0)) : .range("pendingWebhooks", RangeFilter(gt: 0))
+            )
         }
         let page = try store.list(Event.self, where: filters, page: try Pagination.pageRequest(p))
         return Pagination.list(page, url: "/v1/events") { $0.render() }

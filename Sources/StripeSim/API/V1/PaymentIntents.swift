@@ -49,7 +49,9 @@ struct PaymentIntentsController {
 
     static let createSchema: ParamSchema = shared.merging(confirmOnly) { a, _ in a }.merging([
         "amount": Param.integer.isRequired, "currency": Param.string(max: 3).isRequired, "confirm": .boolean,
-        "automatic_payment_methods": .hash(["enabled": Param.boolean.isRequired, "allow_redirects": .oneOf("always", "never")]),
+        "automatic_payment_methods": .hash([
+            "enabled": Param.boolean.isRequired, "allow_redirects": .oneOf("always", "never"),
+        ]),
         "confirmation_method": .oneOf("automatic", "manual"),
     ]) { a, _ in a }
 
@@ -66,7 +68,9 @@ struct PaymentIntentsController {
         "client_secret": .string(max: 5000),
     ]) { a, _ in a }
 
-    static let searchFields: [String: Bool] = ["amount": true, "created": true, "currency": false, "customer": false, "status": false]
+    static let searchFields: [String: Bool] = [
+        "amount": true, "created": true, "currency": false, "customer": false, "status": false,
+    ]
 
     func addRoutes(to api: APIRoutes) {
         api.post("/v1/payment_intents", Self.createSchema, create)
@@ -76,27 +80,38 @@ struct PaymentIntentsController {
         api.post("/v1/payment_intents/:id/confirm", Self.confirmSchema, access: .publishable, confirm)
         api.post(
             "/v1/payment_intents/:id/cancel",
-            ["cancellation_reason": .oneOf("duplicate", "fraudulent", "requested_by_customer", "abandoned")], cancel)
+            ["cancellation_reason": .oneOf("duplicate", "fraudulent", "requested_by_customer", "abandoned")],
+            cancel
+        )
         api.post(
             "/v1/payment_intents/:id/verify_microdeposits",
             ["amounts": .array(.integer), "descriptor_code": .string(max: 6), "client_secret": .string(max: 5000)],
-            access: .publishable, verifyMicrodeposits)
+            access: .publishable,
+            verifyMicrodeposits
+        )
         api.get(
             "/v1/payment_intents",
-            Pagination.schema.merging(["customer": .string(max: 5000), "customer_account": .string(max: 5000), "created": .range]) { a, _ in a },
-            list)
+            Pagination.schema.merging([
+                "customer": .string(max: 5000), "customer_account": .string(max: 5000), "created": .range,
+            ]) { a, _ in a },
+            list
+        )
     }
 
     /// Renders for the request's API version: before 2022-11-15 the charges are embedded.
     static func render(_ pi: PaymentIntent, _ req: APIRequest, _ store: Store) throws -> JSONValue {
         guard StripeVersion.hasEmbeddedCharges(req.apiVersion) else { return pi.render() }
-        return pi.render(embeddedCharges: try pi.charges.reversed().compactMap { try store.find(Charge.self, $0)?.render() })
+        return pi.render(
+            embeddedCharges: try pi.charges.reversed().compactMap { try store.find(Charge.self, $0)?.render() }
+        )
     }
 
     /// Publishable keys must present the intent's client secret.
     static func requireClientSecret(_ req: APIRequest, _ secret: String, _ object: String, _ id: String) throws {
         guard req.credentials.kind == .publishable else { return }
-        guard let given = req.params.string("client_secret") else { throw StripeError.parameterMissing("client_secret") }
+        guard let given = req.params.string("client_secret") else {
+            throw StripeError.parameterMissing("client_secret")
+        }
         guard given == secret else { throw StripeError.resourceMissing(object, id) }
     }
 
@@ -111,7 +126,9 @@ struct PaymentIntentsController {
             guard pi.paymentMethodTypes.contains("us_bank_account") else {
                 throw StripeError.invalidRequest(
                     "The PaymentMethod provided (us_bank_account) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: \(pi.paymentMethodTypes.joined(separator: ", ")). Alternatively, update the allowed payment_method_types for this PaymentIntent to include \"us_bank_account\".",
-                    param: "payment_method", code: "payment_intent_incompatible_payment_method")
+                    param: "payment_method",
+                    code: "payment_intent_incompatible_payment_method"
+                )
             }
             pi.paymentMethod = pm.id
             pi.lastPaymentError = nil
@@ -124,7 +141,9 @@ struct PaymentIntentsController {
         if p.string("capture_method") == "manual", pi.paymentMethodTypes.contains("us_bank_account") {
             throw StripeError.invalidRequest(
                 "The payment method type `us_bank_account` does not support manual capture. Use capture_method=automatic.",
-                param: "capture_method", code: "payment_intent_invalid_parameter")
+                param: "capture_method",
+                code: "payment_intent_invalid_parameter"
+            )
         }
     }
 
@@ -132,15 +151,29 @@ struct PaymentIntentsController {
         if types.contains("us_bank_account"), currency != "usd" {
             throw StripeError.invalidRequest(
                 "The currency provided (\(currency)) is invalid. Payments with us_bank_account support the following currencies: usd.",
-                param: "currency", code: "payment_intent_invalid_parameter")
+                param: "currency",
+                code: "payment_intent_invalid_parameter"
+            )
         }
         if currency == "usd", amount < ACHEngine.minimumAmount {
-            throw StripeError(status: 400, code: "amount_too_small", message: "Amount must be at least $0.50 usd", param: "amount")
+            throw StripeError(
+                status: 400,
+                code: "amount_too_small",
+                message: "Amount must be at least $0.50 usd",
+                param: "amount"
+            )
         }
         if amount > 99_999_999 {
-            throw StripeError(status: 400, code: "amount_too_large", message: "Amount must be no more than $999,999.99", param: "amount")
+            throw StripeError(
+                status: 400,
+                code: "amount_too_large",
+                message: "Amount must be no more than $999,999.99",
+                param: "amount"
+            )
         }
-        if amount < 1 { throw StripeError.validation("This value must be greater than or equal to 1.", param: "amount") }
+        if amount < 1 {
+            throw StripeError.validation("This value must be greater than or equal to 1.", param: "amount")
+        }
     }
 
     // MARK: Handlers
@@ -148,11 +181,14 @@ struct PaymentIntentsController {
     @Sendable func create(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let p = req.params
         let currency = p.string("currency")!.lowercased()
-        if p.has("customer") && p.has("customer_account") { throw StripeError.parametersExclusive("customer", "customer_account") }
+        if p.has("customer") && p.has("customer_account") {
+            throw StripeError.parametersExclusive("customer", "customer_account")
+        }
         if (p.has("mandate") || p.has("mandate_data")) && p.bool("confirm") != true {
             throw StripeError.invalidRequest(
                 "You can only pass mandate or mandate_data when confirm=true.",
-                param: p.has("mandate") ? "mandate" : "mandate_data")
+                param: p.has("mandate") ? "mandate" : "mandate_data"
+            )
         }
         if p.has("automatic_payment_methods") && p.has("payment_method_types") {
             throw StripeError.parametersExclusive("automatic_payment_methods", "payment_method_types")
@@ -170,15 +206,27 @@ struct PaymentIntentsController {
         try Self.validateAmount(p.int("amount")!, currency: currency, types: types)
         let id = "pi_" + store.ids.token(24)
         var pi = PaymentIntent(
-            id: id, created: try ACHEngine.now(store, clock: clock), clientSecret: "\(id)_secret_\(store.ids.token(25))",
-            amount: p.int("amount")!, currency: currency, customer: p.string("customer"),
-            customerAccount: p.string("customer_account"), description: p.string("description"),
-            metadata: p.metadataUpdate()?.applied(to: [:]) ?? [:], paymentMethodTypes: types,
+            id: id,
+            created: try ACHEngine.now(store, clock: clock),
+            clientSecret: "\(id)_secret_\(store.ids.token(25))",
+            amount: p.int("amount")!,
+            currency: currency,
+            customer: p.string("customer"),
+            customerAccount: p.string("customer_account"),
+            description: p.string("description"),
+            metadata: p.metadataUpdate()?.applied(to: [:]) ?? [:],
+            paymentMethodTypes: types,
             automaticPaymentMethods: p.hash("automatic_payment_methods").map { a in
-                ["enabled": .bool(a.bool("enabled") ?? true), "allow_redirects": .string(a.string("allow_redirects") ?? "always")]
+                [
+                    "enabled": .bool(a.bool("enabled") ?? true),
+                    "allow_redirects": .string(a.string("allow_redirects") ?? "always"),
+                ]
             } ?? (p.has("payment_method_types") ? nil : ["enabled": true, "allow_redirects": "always"]),
-            paymentMethodOptions: PaymentIntent.defaultOptions(), status: .requiresPaymentMethod,
-            statementDescriptor: p.string("statement_descriptor"), testClock: clock)
+            paymentMethodOptions: PaymentIntent.defaultOptions(),
+            status: .requiresPaymentMethod,
+            statementDescriptor: p.string("statement_descriptor"),
+            testClock: clock
+        )
         try ACHEngine.followClock(store, clock)
         try Self.applyPaymentMethod(&pi, p, store: store)
         try store.insert(pi)
@@ -197,14 +245,22 @@ struct PaymentIntentsController {
         var pi = try store.get(PaymentIntent.self, req.path())
         guard pi.status.isOpen else {
             throw StripeError(
-                status: 400, code: "payment_intent_unexpected_state",
+                status: 400,
+                code: "payment_intent_unexpected_state",
                 message:
                     "This PaymentIntent's status is \(pi.status.rawValue); it can only be updated while it is requires_payment_method, requires_confirmation or requires_action.",
-                extra: ["payment_intent": pi.render()])
+                extra: ["payment_intent": pi.render()]
+            )
         }
         let p = req.params
-        if let c = p.string("customer") { _ = try store.get(Customer.self, c, param: "customer"); pi.customer = c }
-        if let a = p.string("customer_account") { _ = try store.get(V2Account.self, a, param: "customer_account"); pi.customerAccount = a }
+        if let c = p.string("customer") {
+            _ = try store.get(Customer.self, c, param: "customer")
+            pi.customer = c
+        }
+        if let a = p.string("customer_account") {
+            _ = try store.get(V2Account.self, a, param: "customer_account")
+            pi.customerAccount = a
+        }
         if p.has("description") { pi.description = p.string("description") }
         if let m = p.metadataUpdate() { pi.metadata = m.applied(to: pi.metadata) }
         if p.has("statement_descriptor") { pi.statementDescriptor = p.string("statement_descriptor") }
@@ -222,9 +278,11 @@ struct PaymentIntentsController {
         try ACHEngine.followClock(store, pi.testClock)
         guard pi.status == .requiresPaymentMethod || pi.status == .requiresConfirmation else {
             throw StripeError(
-                status: 400, code: "payment_intent_unexpected_state",
+                status: 400,
+                code: "payment_intent_unexpected_state",
                 message: "You cannot confirm this PaymentIntent because it has a status of \(pi.status.rawValue).",
-                extra: ["payment_intent": pi.render()])
+                extra: ["payment_intent": pi.render()]
+            )
         }
         try Self.applyPaymentMethod(&pi, req.params, store: store)
         try ACHEngine.confirm(&pi, params: req.params, store: store)
@@ -236,10 +294,12 @@ struct PaymentIntentsController {
         try ACHEngine.followClock(store, pi.testClock)
         guard pi.status.isOpen else {
             throw StripeError(
-                status: 400, code: "payment_intent_unexpected_state",
+                status: 400,
+                code: "payment_intent_unexpected_state",
                 message:
                     "You cannot cancel this PaymentIntent because it has a status of \(pi.status.rawValue). Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action.",
-                extra: ["payment_intent": pi.render()])
+                extra: ["payment_intent": pi.render()]
+            )
         }
         pi.status = .canceled
         pi.canceledAt = try ACHEngine.now(store, clock: pi.testClock)
@@ -267,11 +327,18 @@ struct PaymentIntentsController {
         if let created = RangeFilter(p["created"]) { filters.append(.range("created", created)) }
         let page = try store.list(PaymentIntent.self, where: filters, page: try Pagination.pageRequest(p))
         return Pagination.list(
-            try page.items.map { try Self.render($0, req, store) }, hasMore: page.hasMore, url: "/v1/payment_intents")
+            try page.items.map { try Self.render($0, req, store) },
+            hasMore: page.hasMore,
+            url: "/v1/payment_intents"
+        )
     }
 
     @Sendable func search(_ req: APIRequest, _ store: Store) throws -> JSONValue {
-        let query = try SearchQuery.parse(req.params.string("query") ?? "", fields: Self.searchFields, resource: "payment_intents")
+        let query = try SearchQuery.parse(
+            req.params.string("query") ?? "",
+            fields: Self.searchFields,
+            resource: "payment_intents"
+        )
         let matches = try store.all(PaymentIntent.self).filter { pi in
             query.matches { clause in
                 if let key = clause.metadataKey { return pi.metadata[key] }
@@ -290,16 +357,28 @@ struct PaymentIntentsController {
 
     static func register(_ e: inout Expansions) {
         e.add("payment_intent", "customer", .reference { store, id in try store.find(Customer.self, id)?.render() })
-        e.add("payment_intent", "payment_method", .reference { store, id in try store.find(PaymentMethod.self, id)?.render() })
+        e.add(
+            "payment_intent",
+            "payment_method",
+            .reference { store, id in try store.find(PaymentMethod.self, id)?.render() }
+        )
         e.add("payment_intent", "latest_charge", .reference { store, id in try store.find(Charge.self, id)?.render() })
         e.add("charge", "customer", .reference { store, id in try store.find(Customer.self, id)?.render() })
         e.add("charge", "payment_intent", .reference { store, id in try store.find(PaymentIntent.self, id)?.render() })
         e.add("charge", "balance_transaction", .reference { _, _ in nil })
-        e.add("charge", "payment_method_details.us_bank_account.mandate", .reference { store, id in try store.find(Mandate.self, id)?.render() })
+        e.add(
+            "charge",
+            "payment_method_details.us_bank_account.mandate",
+            .reference { store, id in try store.find(Mandate.self, id)?.render() }
+        )
         e.add("mandate", "payment_method", .reference { store, id in try store.find(PaymentMethod.self, id)?.render() })
         e.add("payment_method", "customer", .reference { store, id in try store.find(Customer.self, id)?.render() })
         e.add("setup_intent", "customer", .reference { store, id in try store.find(Customer.self, id)?.render() })
-        e.add("setup_intent", "payment_method", .reference { store, id in try store.find(PaymentMethod.self, id)?.render() })
+        e.add(
+            "setup_intent",
+            "payment_method",
+            .reference { store, id in try store.find(PaymentMethod.self, id)?.render() }
+        )
         e.add("setup_intent", "mandate", .reference { store, id in try store.find(Mandate.self, id)?.render() })
     }
 }

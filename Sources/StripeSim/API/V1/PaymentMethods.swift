@@ -20,9 +20,18 @@ struct PaymentMethodsController {
             [
                 "billing_details": .hash(PaymentMethod.billingSchema), "metadata": .metadata,
                 "allow_redisplay": .oneOf("always", "limited", "unspecified"),
-                "us_bank_account": .hash(["account_holder_type": .oneOf("individual", "company"), "account_type": .oneOf("checking", "savings")]),
-            ], update)
-        api.post("/v1/payment_methods/:id/attach", ["customer": .string(max: 5000), "customer_account": .string(max: 5000)], attach)
+                "us_bank_account": .hash([
+                    "account_holder_type": .oneOf("individual", "company"),
+                    "account_type": .oneOf("checking", "savings"),
+                ]),
+            ],
+            update
+        )
+        api.post(
+            "/v1/payment_methods/:id/attach",
+            ["customer": .string(max: 5000), "customer_account": .string(max: 5000)],
+            attach
+        )
         api.post("/v1/payment_methods/:id/detach", [:], detach)
         let listSchema = Pagination.schema.merging([
             "customer": .string(max: 5000), "customer_account": .string(max: 5000), "type": .string(max: 5000),
@@ -46,7 +55,8 @@ struct PaymentMethodsController {
         guard pm.customer != nil || pm.customerAccount != nil else {
             throw StripeError.invalidRequest(
                 "You must save this PaymentMethod to a customer before you can update it.",
-                code: "payment_method_unexpected_state")
+                code: "payment_method_unexpected_state"
+            )
         }
         let before = pm.render()
         let p = req.params
@@ -71,7 +81,9 @@ struct PaymentMethodsController {
     @Sendable func attach(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var pm = try store.get(PaymentMethod.self, req.path())
         let p = req.params
-        if p.has("customer") && p.has("customer_account") { throw StripeError.parametersExclusive("customer", "customer_account") }
+        if p.has("customer") && p.has("customer_account") {
+            throw StripeError.parametersExclusive("customer", "customer_account")
+        }
         if let c = p.string("customer") {
             let customer = try store.get(Customer.self, c, param: "customer")
             if customer.deleted { throw StripeError.resourceMissing("customer", c, param: "customer") }
@@ -80,7 +92,12 @@ struct PaymentMethodsController {
         } else {
             throw StripeError.parameterMissing("customer")
         }
-        try ACHEngine.attach(&pm, customer: p.string("customer"), customerAccount: p.string("customer_account"), store: store)
+        try ACHEngine.attach(
+            &pm,
+            customer: p.string("customer"),
+            customerAccount: p.string("customer_account"),
+            store: store
+        )
         return pm.render()
     }
 
@@ -89,7 +106,8 @@ struct PaymentMethodsController {
         guard pm.customer != nil || pm.customerAccount != nil else {
             throw StripeError.invalidRequest(
                 "The payment method you provided is not attached to a customer so detachment is impossible.",
-                code: "payment_method_unexpected_state")
+                code: "payment_method_unexpected_state"
+            )
         }
         pm.customer = nil
         pm.customerAccount = nil
@@ -153,7 +171,9 @@ struct ChargesController {
             Pagination.schema.merging([
                 "customer": .string(max: 5000), "payment_intent": .string(max: 5000), "created": .range,
                 "transfer_group": .string(max: 5000),
-            ]) { a, _ in a }, list)
+            ]) { a, _ in a },
+            list
+        )
         api.get("/v1/charges/:id", [:]) { req, store in try store.get(Charge.self, req.path()).render() }
         api.post(
             "/v1/charges/:id",
@@ -161,7 +181,9 @@ struct ChargesController {
                 "description": Param.string(max: 5000).isEmptyable, "metadata": .metadata,
                 "receipt_email": Param.string(max: 5000).isEmptyable, "fraud_details": .any, "shipping": .any,
                 "transfer_group": .string(max: 5000),
-            ], update)
+            ],
+            update
+        )
     }
 
     @Sendable func list(_ req: APIRequest, _ store: Store) throws -> JSONValue {

@@ -24,7 +24,9 @@ struct SetupIntentsController {
         "confirm": .boolean, "usage": .oneOf("off_session", "on_session"),
         "mandate_data": Param.hash(Mandate.dataSchema).isEmptyable, "return_url": .string(max: 5000),
         "use_stripe_sdk": .boolean, "on_behalf_of": .string(max: 5000),
-        "automatic_payment_methods": .hash(["enabled": Param.boolean.isRequired, "allow_redirects": .oneOf("always", "never")]),
+        "automatic_payment_methods": .hash([
+            "enabled": Param.boolean.isRequired, "allow_redirects": .oneOf("always", "never"),
+        ]),
         "single_use": .hash(["amount": Param.integer.isRequired, "currency": Param.string(max: 3).isRequired]),
     ]) { a, _ in a }
     static let confirmSchema: ParamSchema = [
@@ -41,17 +43,23 @@ struct SetupIntentsController {
         api.post("/v1/setup_intents/:id/confirm", Self.confirmSchema, access: .publishable, confirm)
         api.post(
             "/v1/setup_intents/:id/cancel",
-            ["cancellation_reason": .oneOf("abandoned", "requested_by_customer", "duplicate")], cancel)
+            ["cancellation_reason": .oneOf("abandoned", "requested_by_customer", "duplicate")],
+            cancel
+        )
         api.post(
             "/v1/setup_intents/:id/verify_microdeposits",
             ["amounts": .array(.integer), "descriptor_code": .string(max: 6), "client_secret": .string(max: 5000)],
-            access: .publishable, verify)
+            access: .publishable,
+            verify
+        )
         api.get(
             "/v1/setup_intents",
             Pagination.schema.merging([
                 "customer": .string(max: 5000), "customer_account": .string(max: 5000),
                 "payment_method": .string(max: 5000), "created": .range, "attach_to_self": .boolean,
-            ]) { a, _ in a }, list)
+            ]) { a, _ in a },
+            list
+        )
     }
 
     static func applyPaymentMethod(_ si: inout SetupIntent, _ p: Params, store: Store) throws {
@@ -61,7 +69,9 @@ struct SetupIntentsController {
             guard si.paymentMethodTypes.contains("us_bank_account") else {
                 throw StripeError.invalidRequest(
                     "The PaymentMethod provided (us_bank_account) is not allowed for this SetupIntent. Update the allowed payment_method_types to include \"us_bank_account\".",
-                    param: "payment_method", code: "setup_intent_invalid_parameter")
+                    param: "payment_method",
+                    code: "setup_intent_invalid_parameter"
+                )
             }
             si.paymentMethod = pm.id
             si.lastSetupError = nil
@@ -72,15 +82,19 @@ struct SetupIntentsController {
     private func requireMutable(_ si: SetupIntent, _ action: String) throws {
         guard si.status.isOpen else {
             throw StripeError(
-                status: 400, code: "setup_intent_unexpected_state",
+                status: 400,
+                code: "setup_intent_unexpected_state",
                 message: "You cannot \(action) this SetupIntent because it has a status of \(si.status.rawValue).",
-                extra: ["setup_intent": si.render()])
+                extra: ["setup_intent": si.render()]
+            )
         }
     }
 
     @Sendable func create(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let p = req.params
-        if p.has("customer") && p.has("customer_account") { throw StripeError.parametersExclusive("customer", "customer_account") }
+        if p.has("customer") && p.has("customer_account") {
+            throw StripeError.parametersExclusive("customer", "customer_account")
+        }
         if p.has("mandate_data") && p.bool("confirm") != true {
             throw StripeError.invalidRequest("You can only pass mandate_data when confirm=true.", param: "mandate_data")
         }
@@ -91,13 +105,21 @@ struct SetupIntentsController {
         if let a = p.string("customer_account") { _ = try store.get(V2Account.self, a, param: "customer_account") }
         let id = "seti_" + store.ids.token(24)
         var si = SetupIntent(
-            id: id, created: store.now, clientSecret: "\(id)_secret_\(store.ids.token(25))", customer: p.string("customer"),
-            customerAccount: p.string("customer_account"), description: p.string("description"),
+            id: id,
+            created: store.now,
+            clientSecret: "\(id)_secret_\(store.ids.token(25))",
+            customer: p.string("customer"),
+            customerAccount: p.string("customer_account"),
+            description: p.string("description"),
             metadata: p.metadataUpdate()?.applied(to: [:]) ?? [:],
             paymentMethodTypes: p.strings("payment_method_types") ?? ["us_bank_account"],
-            automaticPaymentMethods: p.has("payment_method_types") ? nil : ["enabled": true, "allow_redirects": "always"],
-            paymentMethodOptions: PaymentIntent.defaultOptions(), usage: p.string("usage") ?? "off_session",
-            status: .requiresPaymentMethod, flowDirections: p.strings("flow_directions"))
+            automaticPaymentMethods: p.has("payment_method_types")
+                ? nil : ["enabled": true, "allow_redirects": "always"],
+            paymentMethodOptions: PaymentIntent.defaultOptions(),
+            usage: p.string("usage") ?? "off_session",
+            status: .requiresPaymentMethod,
+            flowDirections: p.strings("flow_directions")
+        )
         let clock = try SetupEngine.customerClock(si, store: store)
         si.created = try ACHEngine.now(store, clock: clock)
         try ACHEngine.followClock(store, clock)
@@ -118,8 +140,14 @@ struct SetupIntentsController {
         var si = try store.get(SetupIntent.self, req.path())
         try requireMutable(si, "update")
         let p = req.params
-        if let c = p.string("customer") { _ = try store.get(Customer.self, c, param: "customer"); si.customer = c }
-        if let a = p.string("customer_account") { _ = try store.get(V2Account.self, a, param: "customer_account"); si.customerAccount = a }
+        if let c = p.string("customer") {
+            _ = try store.get(Customer.self, c, param: "customer")
+            si.customer = c
+        }
+        if let a = p.string("customer_account") {
+            _ = try store.get(V2Account.self, a, param: "customer_account")
+            si.customerAccount = a
+        }
         if p.has("description") { si.description = p.string("description") }
         if let m = p.metadataUpdate() { si.metadata = m.applied(to: si.metadata) }
         try Self.applyPaymentMethod(&si, p, store: store)
@@ -133,9 +161,11 @@ struct SetupIntentsController {
         try ACHEngine.followClock(store, try SetupEngine.customerClock(si, store: store))
         guard si.status == .requiresPaymentMethod || si.status == .requiresConfirmation else {
             throw StripeError(
-                status: 400, code: "setup_intent_unexpected_state",
+                status: 400,
+                code: "setup_intent_unexpected_state",
                 message: "You cannot confirm this SetupIntent because it has a status of \(si.status.rawValue).",
-                extra: ["setup_intent": si.render()])
+                extra: ["setup_intent": si.render()]
+            )
         }
         try Self.applyPaymentMethod(&si, req.params, store: store)
         try SetupEngine.confirm(&si, params: req.params, store: store)

@@ -26,8 +26,12 @@ struct WebhookEndpointsController {
 
     @Sendable func create(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         var endpoint = WebhookEndpoint(
-            id: store.ids.make("we"), created: store.now, url: "", enabledEvents: [],
-            secret: WebhookEndpoint.makeSecret(store.ids))
+            id: store.ids.make("we"),
+            created: store.now,
+            url: "",
+            enabledEvents: [],
+            secret: WebhookEndpoint.makeSecret(store.ids)
+        )
         try endpoint.apply(req.params)
         try store.insert(endpoint)
         return endpoint.render(includeSecret: true)
@@ -57,7 +61,10 @@ struct WebhookEndpointsController {
 
     @Sendable func list(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let page = try store.list(
-            WebhookEndpoint.self, where: [.equals("deleted", .int(0))], page: try Pagination.pageRequest(req.params))
+            WebhookEndpoint.self,
+            where: [.equals("deleted", .int(0))],
+            page: try Pagination.pageRequest(req.params)
+        )
         return Pagination.list(page, url: "/v1/webhook_endpoints") { $0.render() }
     }
 }

@@ -34,7 +34,12 @@ package enum ACHEngine {
     /// Schedules `kind` for `target` `businessDays` after now on the clock — or, off any clock, after
     /// `offClockMillis` (default: the server's settlement delay).
     static func scheduleOnClock(
-        _ store: Store, _ kind: String, target: String, clock: String?, businessDays: Int, payload: JSONValue = [:],
+        _ store: Store,
+        _ kind: String,
+        target: String,
+        clock: String?,
+        businessDays: Int,
+        payload: JSONValue = [:],
         offClockMillis: Int? = nil
     ) throws {
         if let clock, try store.find(TestClock.self, clock).map({ !$0.deleted }) == true {
@@ -42,9 +47,11 @@ package enum ACHEngine {
             try store.schedule(kind, target: target, dueAtMillis: due * 1000, testClock: clock, payload: payload)
         } else {
             try store.schedule(
-                kind, target: target,
+                kind,
+                target: target,
                 dueAtMillis: store.context.nowMillis + (offClockMillis ?? store.context.achSettlementDelayMillis),
-                payload: payload)
+                payload: payload
+            )
         }
     }
 
@@ -52,7 +59,11 @@ package enum ACHEngine {
 
     /// Creates a PaymentMethod from `type=us_bank_account` data (raw numbers or a Financial Connections account).
     package static func createPaymentMethod(
-        _ p: Params, store: Store, prefix: String = "", customer: String? = nil, customerAccount: String? = nil
+        _ p: Params,
+        store: Store,
+        prefix: String = "",
+        customer: String? = nil,
+        customerAccount: String? = nil
     ) throws -> PaymentMethod {
         func name(_ n: String) -> String { prefix.isEmpty ? n : "\(prefix)[\(n)]" }
         guard let bank = p.hash("us_bank_account") else { throw StripeError.parameterMissing(name("us_bank_account")) }
@@ -62,34 +73,52 @@ package enum ACHEngine {
             for raw in ["routing_number", "account_number"] where bank.has(raw) {
                 throw StripeError.invalidRequest(
                     "You cannot pass \(raw) together with financial_connections_account.",
-                    param: name("us_bank_account[\(raw)]"))
+                    param: name("us_bank_account[\(raw)]")
+                )
             }
-            let fca = try store.get(FCAccount.self, fcaID, param: name("us_bank_account[financial_connections_account]"))
+            let fca = try store.get(
+                FCAccount.self,
+                fcaID,
+                param: name("us_bank_account[financial_connections_account]")
+            )
             guard fca.permissions.contains("payment_method") else {
                 throw StripeError.invalidRequest(
                     "The Financial Connections account \(fcaID) was not linked with the `payment_method` permission, so it cannot be used to create a PaymentMethod.",
-                    param: name("us_bank_account[financial_connections_account]"))
+                    param: name("us_bank_account[financial_connections_account]")
+                )
             }
             guard fca.supportedPaymentMethodTypes.contains("us_bank_account"), let routing = fca.routingNumber,
                 let account = fca.accountNumber
             else {
                 throw StripeError.invalidRequest(
                     "The Financial Connections account \(fcaID) does not support the us_bank_account payment method type.",
-                    param: name("us_bank_account[financial_connections_account]"))
+                    param: name("us_bank_account[financial_connections_account]")
+                )
             }
             if fca.status != .active {
                 throw StripeError(
-                    status: 400, code: "financial_connections_account_inactive",
-                    message: "The Financial Connections account \(fcaID) is \(fca.status.rawValue) and cannot be used to create a PaymentMethod.",
-                    param: name("us_bank_account[financial_connections_account]"))
+                    status: 400,
+                    code: "financial_connections_account_inactive",
+                    message:
+                        "The Financial Connections account \(fcaID) is \(fca.status.rawValue) and cannot be used to create a PaymentMethod.",
+                    param: name("us_bank_account[financial_connections_account]")
+                )
             }
             pm = PaymentMethod(
-                id: store.ids.make("pm"), created: store.now, customer: customer, customerAccount: customerAccount,
-                billingDetails: billing, accountHolderType: bank.string("account_holder_type") ?? "individual",
+                id: store.ids.make("pm"),
+                created: store.now,
+                customer: customer,
+                customerAccount: customerAccount,
+                billingDetails: billing,
+                accountHolderType: bank.string("account_holder_type") ?? "individual",
                 accountType: fca.subcategory == "savings" ? "savings" : "checking",
                 bankName: bankName(routing: routing, institution: fca.institutionName),
-                financialConnectionsAccount: fca.id, routingNumber: routing, accountNumber: account,
-                script: fca.debitScript, verified: true)
+                financialConnectionsAccount: fca.id,
+                routingNumber: routing,
+                accountNumber: account,
+                script: fca.debitScript,
+                verified: true
+            )
         } else {
             guard let routing = bank.string("routing_number") else {
                 throw StripeError.parameterMissing(name("us_bank_account[routing_number]"))
@@ -99,28 +128,44 @@ package enum ACHEngine {
             }
             guard DebitScript.isValidRoutingNumber(routing) else {
                 throw StripeError(
-                    status: 400, code: "routing_number_invalid",
+                    status: 400,
+                    code: "routing_number_invalid",
                     message: "Routing number must have 9 digits and be a valid ABA routing number.",
-                    param: name("us_bank_account[routing_number]"))
+                    param: name("us_bank_account[routing_number]")
+                )
             }
             guard DebitScript.isValidAccountNumber(account) else {
                 throw StripeError(
-                    status: 400, code: "account_number_invalid",
+                    status: 400,
+                    code: "account_number_invalid",
                     message: "The account number must contain only digits, and be between 4 and 17 digits long.",
-                    param: name("us_bank_account[account_number]"))
+                    param: name("us_bank_account[account_number]")
+                )
             }
             pm = PaymentMethod(
-                id: store.ids.make("pm"), created: store.now, customer: customer, customerAccount: customerAccount,
-                billingDetails: billing, accountHolderType: bank.string("account_holder_type"),
-                accountType: bank.string("account_type") ?? "checking", bankName: bankName(routing: routing, institution: nil),
-                financialConnectionsAccount: nil, routingNumber: routing, accountNumber: account,
-                script: DebitScript.forRawNumbers(routing: routing, account: account), verified: false)
+                id: store.ids.make("pm"),
+                created: store.now,
+                customer: customer,
+                customerAccount: customerAccount,
+                billingDetails: billing,
+                accountHolderType: bank.string("account_holder_type"),
+                accountType: bank.string("account_type") ?? "checking",
+                bankName: bankName(routing: routing, institution: nil),
+                financialConnectionsAccount: nil,
+                routingNumber: routing,
+                accountNumber: account,
+                script: DebitScript.forRawNumbers(routing: routing, account: account),
+                verified: false
+            )
         }
         if billing["name"]?.stringValue?.isEmpty ?? true {
             throw StripeError(
-                status: 400, code: "parameter_missing",
-                message: "Missing required param: \(name("billing_details[name]")). A name is required for us_bank_account PaymentMethods.",
-                param: name("billing_details[name]"))
+                status: 400,
+                code: "parameter_missing",
+                message:
+                    "Missing required param: \(name("billing_details[name]")). A name is required for us_bank_account PaymentMethods.",
+                param: name("billing_details[name]")
+            )
         }
         if let m = p.metadataUpdate() { pm.metadata = m.applied(to: [:]) }
         if let r = p.string("allow_redisplay") { pm.allowRedisplay = r }
@@ -163,11 +208,18 @@ package enum ACHEngine {
     package static func resolvePaymentMethod(_ id: String, store: Store, param: String) throws -> PaymentMethod {
         if let account = DebitScript.testTokens[id] {
             let pm = PaymentMethod(
-                id: store.ids.make("pm"), created: store.now,
+                id: store.ids.make("pm"),
+                created: store.now,
                 billingDetails: PaymentMethod.billingJSON(Params(["name": .string("Jenny Rosen")])),
-                accountHolderType: "individual", accountType: "checking", bankName: "STRIPE TEST BANK",
-                financialConnectionsAccount: nil, routingNumber: DebitScript.testRoutingNumber, accountNumber: account,
-                script: DebitScript.forRawNumbers(routing: DebitScript.testRoutingNumber, account: account), verified: true)
+                accountHolderType: "individual",
+                accountType: "checking",
+                bankName: "STRIPE TEST BANK",
+                financialConnectionsAccount: nil,
+                routingNumber: DebitScript.testRoutingNumber,
+                accountNumber: account,
+                script: DebitScript.forRawNumbers(routing: DebitScript.testRoutingNumber, account: account),
+                verified: true
+            )
             try store.insert(pm)
             return pm
         }
@@ -175,19 +227,30 @@ package enum ACHEngine {
     }
 
     /// Attaches to a customer (v1 or v2); emits `payment_method.attached`.
-    package static func attach(_ pm: inout PaymentMethod, customer: String?, customerAccount: String?, store: Store) throws {
-        if pm.customer == customer && pm.customerAccount == customerAccount && (customer != nil || customerAccount != nil) {
+    package static func attach(
+        _ pm: inout PaymentMethod,
+        customer: String?,
+        customerAccount: String?,
+        store: Store
+    ) throws {
+        if pm.customer == customer && pm.customerAccount == customerAccount
+            && (customer != nil || customerAccount != nil)
+        {
             return
         }
         if pm.detached {
             throw StripeError.invalidRequest(
                 "This PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.",
-                param: "payment_method", code: "payment_method_unexpected_state")
+                param: "payment_method",
+                code: "payment_method_unexpected_state"
+            )
         }
         if pm.customer != nil || pm.customerAccount != nil {
             throw StripeError.invalidRequest(
                 "The payment method you provided has already been attached to a customer.",
-                param: "payment_method", code: "payment_method_unexpected_state")
+                param: "payment_method",
+                code: "payment_method_unexpected_state"
+            )
         }
         pm.customer = customer
         pm.customerAccount = customerAccount
@@ -200,22 +263,34 @@ package enum ACHEngine {
     /// The mandate a confirmation uses: `mandate` (an existing active one for this PaymentMethod),
     /// `mandate_data` (a new one), or an existing multi-use mandate for an off-session payment.
     static func mandate(
-        for pm: PaymentMethod, params p: Params, multiUse: Bool, amount: Int?, currency: String?, store: Store,
+        for pm: PaymentMethod,
+        params p: Params,
+        multiUse: Bool,
+        amount: Int?,
+        currency: String?,
+        store: Store,
         pending: Bool
     ) throws -> Mandate {
         if let id = p.string("mandate") {
             let m = try store.get(Mandate.self, id, param: "mandate")
             guard m.paymentMethod == pm.id, m.status == "active" else {
                 throw StripeError.invalidRequest(
-                    "The mandate \(id) is not an active mandate for the PaymentMethod \(pm.id).", param: "mandate")
+                    "The mandate \(id) is not an active mandate for the PaymentMethod \(pm.id).",
+                    param: "mandate"
+                )
             }
             return m
         }
         if let data = p.hash("mandate_data") {
             var m = Mandate(
-                id: store.ids.make("mandate"), created: store.now, paymentMethod: pm.id,
-                customerAcceptance: try Mandate.acceptance(data, now: store.now), multiUse: multiUse,
-                amount: multiUse ? nil : amount, currency: multiUse ? nil : currency)
+                id: store.ids.make("mandate"),
+                created: store.now,
+                paymentMethod: pm.id,
+                customerAcceptance: try Mandate.acceptance(data, now: store.now),
+                multiUse: multiUse,
+                amount: multiUse ? nil : amount,
+                currency: multiUse ? nil : currency
+            )
             if pending { m.status = "pending" }
             try store.insert(m)
             return m
@@ -226,10 +301,12 @@ package enum ACHEngine {
             return existing
         }
         throw StripeError(
-            status: 400, code: "parameter_missing",
+            status: 400,
+            code: "parameter_missing",
             message:
                 "A mandate is required to confirm with a us_bank_account PaymentMethod. Pass mandate_data[customer_acceptance] (or a mandate id) when confirming.",
-            param: "mandate_data")
+            param: "mandate_data"
+        )
     }
 
     /// Confirms a PaymentIntent whose PaymentMethod is set: blocked accounts fail with a 402, unverified
@@ -237,15 +314,19 @@ package enum ACHEngine {
     package static func confirm(_ pi: inout PaymentIntent, params p: Params, store: Store) throws {
         guard let pmID = pi.paymentMethod else {
             throw StripeError(
-                status: 400, code: "payment_intent_unexpected_state",
+                status: 400,
+                code: "payment_intent_unexpected_state",
                 message:
-                    "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.")
+                    "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method."
+            )
         }
         var pm = try store.get(PaymentMethod.self, pmID, param: "payment_method")
         if let owner = pm.customer, let customer = pi.customer, owner != customer {
             throw StripeError.invalidRequest(
                 "The provided PaymentMethod belongs to another Customer. Use the Customer it is attached to.",
-                param: "payment_method", code: "payment_method_invalid_parameter")
+                param: "payment_method",
+                code: "payment_method_invalid_parameter"
+            )
         }
         if pm.blocked != nil {
             try failBeforeDebit(&pi, pm: pm, code: "bank_account_unusable", store: store, createCharge: true)
@@ -255,12 +336,19 @@ package enum ACHEngine {
             throw StripeError.invalidRequest(
                 "verification_method=instant requires a PaymentMethod created from a Financial Connections account.",
                 param: "payment_method_options[us_bank_account][verification_method]",
-                code: "payment_intent_invalid_parameter")
+                code: "payment_intent_invalid_parameter"
+            )
         }
         let multiUse = pi.setupFutureUsage != nil
         let mandate = try mandate(
-            for: pm, params: p, multiUse: multiUse, amount: pi.amount, currency: pi.currency, store: store,
-            pending: !pm.verified)
+            for: pm,
+            params: p,
+            multiUse: multiUse,
+            amount: pi.amount,
+            currency: pi.currency,
+            store: store,
+            pending: !pm.verified
+        )
         pi.mandate = mandate.id
         pi.lastPaymentError = nil
         if pm.verified {
@@ -269,19 +357,31 @@ package enum ACHEngine {
         }
         // Manually entered numbers: microdeposits first.
         if pm.script.microdepositsFail {
-            try failBeforeDebit(&pi, pm: pm, code: "payment_method_microdeposit_failed", store: store, createCharge: false)
+            try failBeforeDebit(
+                &pi,
+                pm: pm,
+                code: "payment_method_microdeposit_failed",
+                store: store,
+                createCharge: false
+            )
             return
         }
         let now = try now(store, clock: pi.testClock)
         pi.microdeposits = Microdeposits(
             arrivalDate: BusinessDays.add(1, to: now),
-            hostedVerificationURL: "https://payments.stripe.com/microdeposit/pacs_test_\(store.ids.token(24))")
+            hostedVerificationURL: "https://payments.stripe.com/microdeposit/pacs_test_\(store.ids.token(24))"
+        )
         pi.status = .requiresAction
         try store.update(pi)
         try store.emit("payment_intent.requires_action", pi.render())
         try scheduleOnClock(
-            store, microdepositTimeoutJob, target: pi.id, clock: pi.testClock, businessDays: microdepositLifetimeDays,
-            offClockMillis: microdepositLifetimeMillis)
+            store,
+            microdepositTimeoutJob,
+            target: pi.id,
+            clock: pi.testClock,
+            businessDays: microdepositLifetimeDays,
+            offClockMillis: microdepositLifetimeMillis
+        )
     }
 
     /// `processing`: a pending charge and the settlement job.
@@ -292,13 +392,24 @@ package enum ACHEngine {
             try store.update(mandate)
         }
         let charge = Charge(
-            id: "py_" + store.ids.token(24), created: now, amount: pi.amount, currency: pi.currency,
-            customer: pi.customer, description: pi.description, paymentIntent: pi.id, paymentMethod: pm.id,
+            id: "py_" + store.ids.token(24),
+            created: now,
+            amount: pi.amount,
+            currency: pi.currency,
+            customer: pi.customer,
+            description: pi.description,
+            paymentIntent: pi.id,
+            paymentMethod: pm.id,
             billingDetails: pm.billingDetails,
             paymentMethodDetails: pm.chargeDetails(
-                mandate: pi.mandate, expectedDebitDate: BusinessDays.dateString(BusinessDays.add(pm.script.businessDays, to: now))),
-            outcome: Charge.pendingOutcome, metadata: pi.metadata, receiptEmail: pi.receiptEmail,
-            statementDescriptor: pi.statementDescriptor)
+                mandate: pi.mandate,
+                expectedDebitDate: BusinessDays.dateString(BusinessDays.add(pm.script.businessDays, to: now))
+            ),
+            outcome: Charge.pendingOutcome,
+            metadata: pi.metadata,
+            receiptEmail: pi.receiptEmail,
+            statementDescriptor: pi.statementDescriptor
+        )
         try store.insert(charge)
         pi.latestCharge = charge.id
         pi.charges.append(charge.id)
@@ -312,27 +423,48 @@ package enum ACHEngine {
             try attach(&pm, customer: pi.customer, customerAccount: pi.customerAccount, store: store)
         }
         if pm.script.kind != .processing {
-            try scheduleOnClock(store, settleJob, target: pi.id, clock: pi.testClock, businessDays: pm.script.businessDays)
+            try scheduleOnClock(
+                store,
+                settleJob,
+                target: pi.id,
+                clock: pi.testClock,
+                businessDays: pm.script.businessDays
+            )
         }
     }
 
     /// Back to `requires_payment_method` before any debit (blocked account, microdeposits failed).
     static func failBeforeDebit(
-        _ pi: inout PaymentIntent, pm: PaymentMethod, code: String, store: Store, createCharge: Bool
+        _ pi: inout PaymentIntent,
+        pm: PaymentMethod,
+        code: String,
+        store: Store,
+        createCharge: Bool
     ) throws {
         let now = try now(store, clock: pi.testClock)
         var chargeID: String?
         if createCharge {
             let charge = Charge(
-                id: "py_" + store.ids.token(24), created: now, amount: pi.amount, currency: pi.currency,
-                customer: pi.customer, description: pi.description, paymentIntent: pi.id, paymentMethod: pm.id,
+                id: "py_" + store.ids.token(24),
+                created: now,
+                amount: pi.amount,
+                currency: pi.currency,
+                customer: pi.customer,
+                description: pi.description,
+                paymentIntent: pi.id,
+                paymentMethod: pm.id,
                 billingDetails: pm.billingDetails,
                 paymentMethodDetails: pm.chargeDetails(mandate: nil, expectedDebitDate: BusinessDays.dateString(now)),
-                status: "failed", failureCode: code, failureMessage: errorMessage(code),
+                status: "failed",
+                failureCode: code,
+                failureMessage: errorMessage(code),
                 outcome: [
-                    "network_status": "not_sent_to_network", "reason": "bank_account_unusable", "risk_level": "not_assessed",
+                    "network_status": "not_sent_to_network", "reason": "bank_account_unusable",
+                    "risk_level": "not_assessed",
                     "seller_message": "The bank account is blocked after an earlier return.", "type": "invalid",
-                ], metadata: pi.metadata)
+                ],
+                metadata: pi.metadata
+            )
             try store.insert(charge)
             chargeID = charge.id
             pi.latestCharge = charge.id
@@ -351,10 +483,13 @@ package enum ACHEngine {
     /// Confirming with a blocked bank account: Stripe's 402, keeping the failed attempt it records.
     static func bankAccountUnusable(_ extra: [String: JSONValue]) -> StripeError {
         StripeError(
-            status: 402, type: "card_error", code: "bank_account_unusable",
+            status: 402,
+            type: "card_error",
+            code: "bank_account_unusable",
             message:
                 "The bank account associated with this PaymentMethod is unusable: an earlier debit was returned. Collect a new bank account from the customer.",
-            param: "payment_method", extra: extra
+            param: "payment_method",
+            extra: extra
         ).committing
     }
 
@@ -413,7 +548,8 @@ package enum ACHEngine {
             charge.failureCode = code
             charge.failureMessage = DebitScript.failureMessage(code)
             charge.outcome = [
-                "network_status": "declined_by_network", "reason": .optional(pm.script.returnCode.map { "ach_return_\($0)" }),
+                "network_status": "declined_by_network",
+                "reason": .optional(pm.script.returnCode.map { "ach_return_\($0)" }),
                 "risk_level": "not_assessed", "seller_message": .string(DebitScript.failureMessage(code)),
                 "type": "issuer_declined",
             ]
@@ -447,7 +583,8 @@ package enum ACHEngine {
         var dispute: JSONValue = [
             "id": .string("du_" + store.ids.token(24)), "object": "dispute", "amount": .int(charge.amount),
             "balance_transactions": [], "charge": .string(charge.id), "created": .int(store.now),
-            "currency": .string(charge.currency), "evidence_details": ["due_by": nil, "has_evidence": false, "past_due": false, "submission_count": 0],
+            "currency": .string(charge.currency),
+            "evidence_details": ["due_by": nil, "has_evidence": false, "past_due": false, "submission_count": 0],
             "is_charge_refundable": false, "livemode": false, "metadata": [:], "payment_intent": .string(pi.id),
             "payment_method_details": ["type": "us_bank_account"], "reason": "debit_not_authorized",
             "status": "needs_response",
@@ -455,7 +592,9 @@ package enum ACHEngine {
         try store.emit("charge.dispute.created", dispute, automatic: true)
         dispute["status"] = "lost"
         try store.emit("charge.dispute.closed", dispute, automatic: true)
-        let earlier = try store.all(Charge.self).filter { $0.paymentMethod == pm.id && $0.disputed && $0.id != charge.id }
+        let earlier = try store.all(Charge.self).filter {
+            $0.paymentMethod == pm.id && $0.disputed && $0.id != charge.id
+        }
         try revokeMandate(pi.mandate, store: store)
         if !earlier.isEmpty, pm.blocked == nil {
             pm.blocked = PaymentMethod.Block(networkCode: "R10", reason: "debit_not_authorized")
@@ -474,7 +613,10 @@ package enum ACHEngine {
 
     // MARK: Microdeposits
 
-    package enum VerifyOutcome { case verified, exceeded, timeout, mismatch(String) }
+    package enum VerifyOutcome {
+        case verified, exceeded, timeout
+        case mismatch(String)
+    }
 
     /// Checks `amounts[]` or `descriptor_code` against Stripe's test values and the attempt limits.
     package static func checkMicrodeposits(_ p: Params, _ md: inout Microdeposits) throws -> VerifyOutcome {
@@ -486,14 +628,19 @@ package enum ACHEngine {
         switch (amounts, code) {
         case (nil, nil), (.some, .some):
             throw StripeError(
-                status: 400, code: "payment_method_microdeposit_verification_amounts_invalid",
+                status: 400,
+                code: "payment_method_microdeposit_verification_amounts_invalid",
                 message: "Provide either amounts (two integers, in cents) or descriptor_code, but not both.",
-                param: "amounts")
+                param: "amounts"
+            )
         case (let a?, nil):
             guard a.count == 2 else {
                 throw StripeError(
-                    status: 400, code: "payment_method_microdeposit_verification_amounts_invalid",
-                    message: "Exactly two amounts must be provided; you provided \(a.count).", param: "amounts")
+                    status: 400,
+                    code: "payment_method_microdeposit_verification_amounts_invalid",
+                    message: "Exactly two amounts must be provided; you provided \(a.count).",
+                    param: "amounts"
+                )
             }
             switch a.sorted() {
             case [32, 45]: return .verified
@@ -503,7 +650,8 @@ package enum ACHEngine {
                 md.amountAttemptsLeft -= 1
                 if md.amountAttemptsLeft <= 0 { return .exceeded }
                 return .mismatch(
-                    "The amounts provided do not match the amounts that were sent to the bank account. You have \(md.amountAttemptsLeft) verification attempts remaining.")
+                    "The amounts provided do not match the amounts that were sent to the bank account. You have \(md.amountAttemptsLeft) verification attempts remaining."
+                )
             }
         case (nil, let c?):
             switch c {
@@ -514,7 +662,8 @@ package enum ACHEngine {
                 md.descriptorAttemptsLeft -= 1
                 if md.descriptorAttemptsLeft <= 0 { return .exceeded }
                 return .mismatch(
-                    "The verification code provided does not match the code sent to the bank account. You have \(md.descriptorAttemptsLeft) verification attempts remaining.")
+                    "The verification code provided does not match the code sent to the bank account. You have \(md.descriptorAttemptsLeft) verification attempts remaining."
+                )
             }
         }
     }
@@ -523,9 +672,11 @@ package enum ACHEngine {
     package static func verifyMicrodeposits(_ pi: inout PaymentIntent, params p: Params, store: Store) throws {
         guard pi.status == .requiresAction, var md = pi.microdeposits, let pmID = pi.paymentMethod else {
             throw StripeError(
-                status: 400, code: "payment_intent_unexpected_state",
+                status: 400,
+                code: "payment_intent_unexpected_state",
                 message:
-                    "This PaymentIntent's verify_microdeposits action is not allowed: its status is \(pi.status.rawValue), not requires_action with verify_with_microdeposits.")
+                    "This PaymentIntent's verify_microdeposits action is not allowed: its status is \(pi.status.rawValue), not requires_action with verify_with_microdeposits."
+            )
         }
         var pm = try store.get(PaymentMethod.self, pmID, param: "payment_method")
         switch try checkMicrodeposits(p, &md) {
@@ -537,7 +688,10 @@ package enum ACHEngine {
             let code = "payment_method_microdeposit_verification_attempts_exceeded"
             try failBeforeDebit(&pi, pm: pm, code: code, store: store, createCharge: false)
             throw StripeError(
-                status: 400, code: code, message: errorMessage(code), extra: ["payment_intent": pi.render()]
+                status: 400,
+                code: code,
+                message: errorMessage(code),
+                extra: ["payment_intent": pi.render()]
             ).committing
         case .timeout:
             try store.schedule(microdepositTimeoutJob, target: pi.id, dueAtMillis: store.context.nowMillis)
@@ -556,7 +710,9 @@ package enum ACHEngine {
             code: amounts
                 ? "payment_method_microdeposit_verification_amounts_mismatch"
                 : "payment_method_microdeposit_verification_descriptor_code_mismatch",
-            message: message, param: amounts ? "amounts" : "descriptor_code", extra: intent
+            message: message,
+            param: amounts ? "amounts" : "descriptor_code",
+            extra: intent
         ).committing
     }
 
@@ -566,7 +722,13 @@ package enum ACHEngine {
             guard pi.status == .requiresAction, let pmID = pi.paymentMethod,
                 let pm = try store.find(PaymentMethod.self, pmID)
             else { return }
-            try failBeforeDebit(&pi, pm: pm, code: "payment_method_microdeposit_verification_timeout", store: store, createCharge: false)
+            try failBeforeDebit(
+                &pi,
+                pm: pm,
+                code: "payment_method_microdeposit_verification_timeout",
+                store: store,
+                createCharge: false
+            )
         } else if var si = try store.find(SetupIntent.self, job.target) {
             guard si.status == .requiresAction, let pmID = si.paymentMethod,
                 let pm = try store.find(PaymentMethod.self, pmID)

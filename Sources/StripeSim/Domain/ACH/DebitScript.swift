@@ -36,7 +36,12 @@ package struct DebitScript: Codable, Sendable, Equatable {
     /// From an ACH return code (R01…); `nil` for codes the simulator does not know.
     package static func returned(_ code: String, settlementDays: Int? = nil) -> DebitScript? {
         guard let entry = returnCodes[code] else { return nil }
-        return DebitScript(kind: .returned, returnCode: code, failureCode: entry.failure, settlementDays: settlementDays)
+        return DebitScript(
+            kind: .returned,
+            returnCode: code,
+            failureCode: entry.failure,
+            settlementDays: settlementDays
+        )
     }
 
     /// NACHA code → (Stripe failure code, PaymentMethod block reason). Stripe publishes no full table; these

@@ -32,7 +32,9 @@ package struct PaymentMethod: StoredResource, Equatable {
     /// Detached PaymentMethods cannot be attached again.
     package var detached = false
 
-    package var columns: [String: IndexValue] { ["customer": .text(customer), "customerAccount": .text(customerAccount)] }
+    package var columns: [String: IndexValue] {
+        ["customer": .text(customer), "customerAccount": .text(customerAccount)]
+    }
 
     package var last4: String { String(accountNumber.suffix(4)) }
     package var fingerprint: String { DebitScript.fingerprint(routing: routingNumber, account: accountNumber) }
@@ -40,7 +42,9 @@ package struct PaymentMethod: StoredResource, Equatable {
     package func render() -> JSONValue {
         var statusDetails: JSONValue = [:]
         if let blocked {
-            statusDetails = ["blocked": ["network_code": .optional(blocked.networkCode), "reason": .string(blocked.reason)]]
+            statusDetails = [
+                "blocked": ["network_code": .optional(blocked.networkCode), "reason": .string(blocked.reason)]
+            ]
         }
         return [
             "id": .string(id), "object": "payment_method",
@@ -151,7 +155,9 @@ package struct Mandate: StoredResource, Equatable {
         "customer_acceptance": Param.hash([
             "type": Param.oneOf("online", "offline").isRequired,
             "accepted_at": .integer,
-            "online": .hash(["ip_address": Param.string(max: 5000).isRequired, "user_agent": Param.string(max: 5000).isRequired]),
+            "online": .hash([
+                "ip_address": Param.string(max: 5000).isRequired, "user_agent": Param.string(max: 5000).isRequired,
+            ]),
             "offline": .hash([:]),
         ]).isRequired
     ]
@@ -165,7 +171,10 @@ package struct Mandate: StoredResource, Equatable {
             guard let online = a.hash("online") else {
                 throw .parameterMissing("mandate_data[customer_acceptance][online]")
             }
-            out["online"] = ["ip_address": .optional(online.string("ip_address")), "user_agent": .optional(online.string("user_agent"))]
+            out["online"] = [
+                "ip_address": .optional(online.string("ip_address")),
+                "user_agent": .optional(online.string("user_agent")),
+            ]
         } else {
             out["offline"] = [:]
         }

@@ -7,9 +7,11 @@ package enum SetupEngine {
     package static func confirm(_ si: inout SetupIntent, params p: Params, store: Store) throws {
         guard let pmID = si.paymentMethod else {
             throw StripeError(
-                status: 400, code: "setup_intent_unexpected_state",
+                status: 400,
+                code: "setup_intent_unexpected_state",
                 message:
-                    "You cannot confirm this SetupIntent because it's missing a payment method. Update the SetupIntent with a payment method and then confirm it again.")
+                    "You cannot confirm this SetupIntent because it's missing a payment method. Update the SetupIntent with a payment method and then confirm it again."
+            )
         }
         var pm = try store.get(PaymentMethod.self, pmID, param: "payment_method")
         if pm.blocked != nil {
@@ -20,10 +22,18 @@ package enum SetupEngine {
             throw StripeError.invalidRequest(
                 "verification_method=instant requires a PaymentMethod created from a Financial Connections account.",
                 param: "payment_method_options[us_bank_account][verification_method]",
-                code: "setup_intent_invalid_parameter")
+                code: "setup_intent_invalid_parameter"
+            )
         }
         let mandate = try ACHEngine.mandate(
-            for: pm, params: p, multiUse: true, amount: nil, currency: nil, store: store, pending: !pm.verified)
+            for: pm,
+            params: p,
+            multiUse: true,
+            amount: nil,
+            currency: nil,
+            store: store,
+            pending: !pm.verified
+        )
         si.mandate = mandate.id
         si.lastSetupError = nil
         if pm.verified {
@@ -37,17 +47,25 @@ package enum SetupEngine {
         let clock = try customerClock(si, store: store)
         si.microdeposits = Microdeposits(
             arrivalDate: BusinessDays.add(1, to: try ACHEngine.now(store, clock: clock)),
-            hostedVerificationURL: "https://payments.stripe.com/microdeposit/sacs_test_\(store.ids.token(24))")
+            hostedVerificationURL: "https://payments.stripe.com/microdeposit/sacs_test_\(store.ids.token(24))"
+        )
         si.status = .requiresAction
         try store.update(si)
         try store.emit("setup_intent.requires_action", si.render())
         try ACHEngine.scheduleOnClock(
-            store, ACHEngine.microdepositTimeoutJob, target: si.id, clock: clock,
-            businessDays: ACHEngine.microdepositLifetimeDays, offClockMillis: ACHEngine.microdepositLifetimeMillis)
+            store,
+            ACHEngine.microdepositTimeoutJob,
+            target: si.id,
+            clock: clock,
+            businessDays: ACHEngine.microdepositLifetimeDays,
+            offClockMillis: ACHEngine.microdepositLifetimeMillis
+        )
     }
 
     static func customerClock(_ si: SetupIntent, store: Store) throws -> String? {
-        try AccountHolder(type: "customer", customer: si.customer, customerAccount: si.customerAccount).testClock(in: store)
+        try AccountHolder(type: "customer", customer: si.customer, customerAccount: si.customerAccount).testClock(
+            in: store
+        )
     }
 
     static func succeed(_ si: inout SetupIntent, pm: inout PaymentMethod, store: Store) throws {
@@ -79,9 +97,11 @@ package enum SetupEngine {
     package static func verifyMicrodeposits(_ si: inout SetupIntent, params p: Params, store: Store) throws {
         guard si.status == .requiresAction, var md = si.microdeposits, let pmID = si.paymentMethod else {
             throw StripeError(
-                status: 400, code: "setup_intent_unexpected_state",
+                status: 400,
+                code: "setup_intent_unexpected_state",
                 message:
-                    "This SetupIntent's verify_microdeposits action is not allowed: its status is \(si.status.rawValue), not requires_action with verify_with_microdeposits.")
+                    "This SetupIntent's verify_microdeposits action is not allowed: its status is \(si.status.rawValue), not requires_action with verify_with_microdeposits."
+            )
         }
         var pm = try store.get(PaymentMethod.self, pmID, param: "payment_method")
         switch try ACHEngine.checkMicrodeposits(p, &md) {
@@ -93,7 +113,10 @@ package enum SetupEngine {
             let code = "payment_method_microdeposit_verification_attempts_exceeded"
             try fail(&si, pm: pm, code: code, store: store)
             throw StripeError(
-                status: 400, code: code, message: ACHEngine.errorMessage(code), extra: ["setup_intent": si.render()]
+                status: 400,
+                code: code,
+                message: ACHEngine.errorMessage(code),
+                extra: ["setup_intent": si.render()]
             ).committing
         case .timeout:
             try store.schedule(ACHEngine.microdepositTimeoutJob, target: si.id, dueAtMillis: store.context.nowMillis)

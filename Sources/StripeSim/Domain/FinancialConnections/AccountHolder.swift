@@ -27,19 +27,24 @@ package struct AccountHolder: Codable, Sendable, Equatable {
     package static func from(_ p: Params, store: Store, prefix: String = "account_holder") throws -> AccountHolder {
         let type = p.string("type") ?? "customer"
         let holder = AccountHolder(
-            type: type, customer: p.string("customer"), customerAccount: p.string("customer_account"),
-            account: p.string("account"))
+            type: type,
+            customer: p.string("customer"),
+            customerAccount: p.string("customer_account"),
+            account: p.string("account")
+        )
         switch type {
         case "customer":
             if holder.account != nil {
                 throw StripeError.invalidRequest(
                     "You cannot set account_holder[account] when account_holder[type] is customer.",
-                    param: "\(prefix)[account]")
+                    param: "\(prefix)[account]"
+                )
             }
             if holder.customer != nil && holder.customerAccount != nil {
                 throw StripeError.invalidRequest(
                     "You may only specify one of account_holder[customer] and account_holder[customer_account].",
-                    param: "\(prefix)[customer]")
+                    param: "\(prefix)[customer]"
+                )
             }
             if let c = holder.customer {
                 let customer = try store.get(Customer.self, c, param: "\(prefix)[customer]")
@@ -49,7 +54,8 @@ package struct AccountHolder: Codable, Sendable, Equatable {
                 if account.closed || account.customer == nil {
                     throw StripeError.invalidRequest(
                         "The account \(a) has no active customer configuration; apply configuration.customer to use it as customer_account.",
-                        param: "\(prefix)[customer_account]")
+                        param: "\(prefix)[customer_account]"
+                    )
                 }
             } else {
                 throw StripeError.parameterMissing("\(prefix)[customer]")
@@ -58,7 +64,8 @@ package struct AccountHolder: Codable, Sendable, Equatable {
             if holder.customer != nil || holder.customerAccount != nil {
                 throw StripeError.invalidRequest(
                     "You cannot set account_holder[customer] when account_holder[type] is account.",
-                    param: "\(prefix)[customer]")
+                    param: "\(prefix)[customer]"
+                )
             }
             guard holder.account != nil else { throw StripeError.parameterMissing("\(prefix)[account]") }
         }

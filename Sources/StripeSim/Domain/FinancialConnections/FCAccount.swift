@@ -100,10 +100,12 @@ package struct FCAccount: StoredResource, Equatable {
     package func requirePermission(_ permission: String, for what: String) throws(StripeError) {
         guard permissions.contains(permission) else {
             throw StripeError(
-                status: 400, code: "financial_connections_missing_permission",
+                status: 400,
+                code: "financial_connections_missing_permission",
                 message:
                     "You cannot access \(what) on the Financial Connections account \(id) because the `\(permission)` permission was not requested when it was linked. Request it in permissions[] when creating the Financial Connections Session.",
-                param: "features")
+                param: "features"
+            )
         }
     }
 
@@ -113,12 +115,16 @@ package struct FCAccount: StoredResource, Equatable {
         case .active: return
         case .inactive:
             throw StripeError(
-                status: 400, code: "financial_connections_account_inactive",
-                message: "Data cannot be refreshed on inactive Financial Connections accounts.")
+                status: 400,
+                code: "financial_connections_account_inactive",
+                message: "Data cannot be refreshed on inactive Financial Connections accounts."
+            )
         case .disconnected:
             throw StripeError(
-                status: 400, code: "financial_connections_account_inactive",
-                message: "Data cannot be refreshed on disconnected Financial Connections accounts.")
+                status: 400,
+                code: "financial_connections_account_inactive",
+                message: "Data cannot be refreshed on disconnected Financial Connections accounts."
+            )
         }
     }
 }

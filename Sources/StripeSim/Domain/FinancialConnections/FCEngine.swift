@@ -11,7 +11,9 @@ package enum FCEngine {
     package static let inactiveAfterLinkMillis = 1000
 
     /// Session permission → refresh feature.
-    package static let prefetchFeature = ["balances": "balance", "ownership": "ownership", "transactions": "transactions"]
+    package static let prefetchFeature = [
+        "balances": "balance", "ownership": "ownership", "transactions": "transactions",
+    ]
 
     package enum Outcome: String, Sendable { case success, cancelled, failed }
 
@@ -23,7 +25,8 @@ package enum FCEngine {
         if let subcategories = session.accountSubcategories, !subcategories.isEmpty,
             !subcategories.contains(account.subcategory.rawValue)
         {
-            return "its subcategory (\(account.subcategory.rawValue)) is not in the session's filters[account_subcategories]"
+            return
+                "its subcategory (\(account.subcategory.rawValue)) is not in the session's filters[account_subcategories]"
         }
         if session.permissions.contains("payment_method") && !account.supportsACH {
             return "it does not support ACH debits and the session requests the payment_method permission"
@@ -38,7 +41,8 @@ package enum FCEngine {
     package static func unavailability(_ institution: FixtureInstitution) -> String? {
         switch institution.status {
         case .up: nil
-        case .downScheduled: "\(institution.name) is down for scheduled maintenance; try again later or pick another bank."
+        case .downScheduled:
+            "\(institution.name) is down for scheduled maintenance; try again later or pick another bank."
         case .downUnscheduled: "\(institution.name) is currently unavailable; try again later or pick another bank."
         case .error: "An unexpected error occurred while connecting to \(institution.name); pick another bank."
         }
@@ -47,12 +51,17 @@ package enum FCEngine {
     /// Completes a pending session once: links the chosen fixture accounts (default: every eligible one), or ends
     /// it cancelled / failed. The same effects whether the hosted flow or the test helper drives it.
     package static func complete(
-        _ session: inout FCSession, institutionID: String?, accountIDs: [String]?, outcome: Outcome, store: Store
+        _ session: inout FCSession,
+        institutionID: String?,
+        accountIDs: [String]?,
+        outcome: Outcome,
+        store: Store
     ) throws -> [FCAccount] {
         guard session.status == .pending else {
             throw StripeError.invalidRequest(
                 "The Financial Connections Session \(session.id) has already been completed (status: \(session.status.rawValue)); create a new session to link more accounts.",
-                code: "financial_connections_session_completed")
+                code: "financial_connections_session_completed"
+            )
         }
         switch outcome {
         case .cancelled, .failed:
@@ -75,14 +84,21 @@ package enum FCEngine {
             institution = found
         } else {
             guard let found = bank.institutions.first(where: { $0.status.isUp && !$0.accounts.isEmpty }) else {
-                throw StripeError.invalidRequest("The simulator has no institution to link accounts from.", param: "institution")
+                throw StripeError.invalidRequest(
+                    "The simulator has no institution to link accounts from.",
+                    param: "institution"
+                )
             }
             institution = found
         }
         if let reason = unavailability(institution) {
             throw StripeError(
-                status: 400, code: "institution_unavailable", message: reason, param: "institution",
-                extra: ["institution_status": .string(institution.status.rawValue)])
+                status: 400,
+                code: "institution_unavailable",
+                message: reason,
+                param: "institution",
+                extra: ["institution_status": .string(institution.status.rawValue)]
+            )
         }
         if institution.auth == .oauth && institution.oauth == .deny {
             // The user denied access on the bank's page: the session ends with nothing linked.
@@ -97,12 +113,14 @@ package enum FCEngine {
                 guard let account = institution.account(id: id) else {
                     throw StripeError.invalidRequest(
                         "\(institution.name) has no account '\(id)'. GET /v1/test_helpers/financial_connections/institutions lists them.",
-                        param: "accounts[\(i)]")
+                        param: "accounts[\(i)]"
+                    )
                 }
                 if let why = eligibility(account, session: session) {
                     throw StripeError.invalidRequest(
                         "The account '\(id)' (\(account.displayName)) cannot be linked to this session: \(why).",
-                        param: "accounts[\(i)]")
+                        param: "accounts[\(i)]"
+                    )
                 }
                 chosen.append(account)
             }
@@ -121,11 +139,17 @@ package enum FCEngine {
 
     /// Links one fixture account: reuses the holder's existing link to it (reactivating an inactive one), or
     /// creates a new `fca_`; then prefetches and schedules the account's scripted events.
-    static func link(_ fixture: FixtureAccount, at institution: FixtureInstitution, session: FCSession, store: Store)
+    static func link(
+        _ fixture: FixtureAccount,
+        at institution: FixtureInstitution,
+        session: FCSession,
+        store: Store
+    )
         throws -> FCAccount
     {
         let existing = try store.all(FCAccount.self).first {
-            $0.accountHolder == session.accountHolder && $0.institutionID == institution.id && $0.fixtureID == fixture.id
+            $0.accountHolder == session.accountHolder && $0.institutionID == institution.id
+                && $0.fixtureID == fixture.id
                 && $0.status != .disconnected
         }
         var account: FCAccount
@@ -140,13 +164,22 @@ package enum FCEngine {
             account = found
         } else {
             account = FCAccount(
-                id: store.ids.make("fca"), created: store.now, session: session.id, accountHolder: session.accountHolder,
-                institutionID: institution.id, institutionName: institution.institutionName(for: fixture),
-                fixtureID: fixture.id, displayName: fixture.displayName, category: fixture.category.rawValue,
-                subcategory: fixture.subcategory.rawValue, last4: fixture.last4,
+                id: store.ids.make("fca"),
+                created: store.now,
+                session: session.id,
+                accountHolder: session.accountHolder,
+                institutionID: institution.id,
+                institutionName: institution.institutionName(for: fixture),
+                fixtureID: fixture.id,
+                displayName: fixture.displayName,
+                category: fixture.category.rawValue,
+                subcategory: fixture.subcategory.rawValue,
+                last4: fixture.last4,
                 routingNumber: fixture.supportsACH ? fixture.routingNumber : nil,
-                accountNumber: fixture.supportsACH ? fixture.accountNumber : nil, permissions: session.permissions,
-                supportedPaymentMethodTypes: fixture.supportedPaymentMethodTypes.map(\.rawValue))
+                accountNumber: fixture.supportsACH ? fixture.accountNumber : nil,
+                permissions: session.permissions,
+                supportedPaymentMethodTypes: fixture.supportedPaymentMethodTypes.map(\.rawValue)
+            )
             account.debitScript = fixture.behavior.debitScript
             account.accountNumbers = accountNumbers(fixture, now: store.now)
             try store.insert(account)
@@ -154,16 +187,26 @@ package enum FCEngine {
         }
         let behavior = fixture.behavior
         if let days = behavior.effectiveReauthAfterDays {
-            account.statusDetails = ["active": [
-                "action": "relink_required", "cause": "access_expired",
-                "expected_deactivation_date": .int(store.now + days * 86_400),
-            ]]
+            account.statusDetails = [
+                "active": [
+                    "action": "relink_required", "cause": "access_expired",
+                    "expected_deactivation_date": .int(store.now + days * 86_400),
+                ]
+            ]
             try store.update(account)
         }
         if behavior.goesInactiveAfterLink {
-            try store.schedule(deactivateJob, target: account.id, dueAtMillis: store.context.nowMillis + inactiveAfterLinkMillis)
+            try store.schedule(
+                deactivateJob,
+                target: account.id,
+                dueAtMillis: store.context.nowMillis + inactiveAfterLinkMillis
+            )
         } else if let days = behavior.effectiveReauthAfterDays {
-            try store.schedule(deactivateJob, target: account.id, dueAtMillis: store.context.nowMillis + days * 86_400_000)
+            try store.schedule(
+                deactivateJob,
+                target: account.id,
+                dueAtMillis: store.context.nowMillis + days * 86_400_000
+            )
         }
         switch behavior.accountNumbers {
         case .expiresImmediately, .expiringSoon:
@@ -200,7 +243,12 @@ package enum FCEngine {
             default: account.transactionRefresh
             }
         if current?.status == "pending" { return }
-        var refresh = FCAccount.Refresh(id: nil, status: "pending", lastAttemptedAt: store.now, nextRefreshAvailableAt: nil)
+        var refresh = FCAccount.Refresh(
+            id: nil,
+            status: "pending",
+            lastAttemptedAt: store.now,
+            nextRefreshAvailableAt: nil
+        )
         switch feature {
         case "balance": account.balanceRefresh = refresh
         case "ownership": account.ownershipRefresh = refresh
@@ -209,19 +257,32 @@ package enum FCEngine {
             account.transactionRefresh = refresh
         }
         try store.update(account)
-        try store.schedule(refreshJob, target: account.id, dueAtMillis: store.context.nowMillis, payload: ["feature": .string(feature)])
+        try store.schedule(
+            refreshJob,
+            target: account.id,
+            dueAtMillis: store.context.nowMillis,
+            payload: ["feature": .string(feature)]
+        )
     }
 
     /// Job: finishes a refresh from the fixture account's data, or fails it as scripted.
     package static func finishRefresh(_ store: Store, _ job: Job) throws {
-        guard var account = try store.find(FCAccount.self, job.target), let feature = job.payload["feature"]?.stringValue
+        guard var account = try store.find(FCAccount.self, job.target),
+            let feature = job.payload["feature"]?.stringValue
         else { return }
         let fixture = store.context.bank.institution(id: account.institutionID)?.account(id: account.fixtureID)
         let fails =
             account.status != .active || fixture == nil
             || fixture!.behavior.refreshFails(FixtureBehavior.RefreshFeature(rawValue: feature) ?? .balance)
         func finished(_ r: FCAccount.Refresh?) -> FCAccount.Refresh {
-            var out = r ?? FCAccount.Refresh(id: nil, status: "pending", lastAttemptedAt: store.now, nextRefreshAvailableAt: nil)
+            var out =
+                r
+                ?? FCAccount.Refresh(
+                    id: nil,
+                    status: "pending",
+                    lastAttemptedAt: store.now,
+                    nextRefreshAvailableAt: nil
+                )
             out.status = fails ? "failed" : "succeeded"
             out.nextRefreshAvailableAt = store.now
             return out
@@ -236,10 +297,19 @@ package enum FCEngine {
             account.ownershipRefresh = finished(account.ownershipRefresh)
             if !fails, let fixture {
                 let ownership = FCOwnership(
-                    id: store.ids.make("fcaowns"), created: store.now, account: account.id,
+                    id: store.ids.make("fcaowns"),
+                    created: store.now,
+                    account: account.id,
                     owners: fixture.owners.map {
-                        FCOwnership.Owner(id: store.ids.make("fcaown"), name: $0.name, email: $0.email, phone: $0.phone, rawAddress: $0.rawAddress)
-                    })
+                        FCOwnership.Owner(
+                            id: store.ids.make("fcaown"),
+                            name: $0.name,
+                            email: $0.email,
+                            phone: $0.phone,
+                            rawAddress: $0.rawAddress
+                        )
+                    }
+                )
                 try store.insert(ownership)
                 account.ownership = ownership.id
             }
@@ -251,8 +321,12 @@ package enum FCEngine {
             if !fails, let fixture, let refreshID = refresh.id {
                 account.transactionRefreshIDs.append(refreshID)
                 try storeTransactions(
-                    fixture.transactions(now: Date(timeIntervalSince1970: TimeInterval(store.now))), account: account,
-                    refreshID: refreshID, index: account.transactionRefreshIDs.count - 1, store: store)
+                    fixture.transactions(now: Date(timeIntervalSince1970: TimeInterval(store.now))),
+                    account: account,
+                    refreshID: refreshID,
+                    index: account.transactionRefreshIDs.count - 1,
+                    store: store
+                )
             }
             try store.update(account)
             try store.emit("financial_connections.account.refreshed_transactions", account.render(), automatic: true)
@@ -273,10 +347,16 @@ package enum FCEngine {
 
     /// Inserts new transactions and updates changed ones (by the fixture's stable key), oldest first.
     static func storeTransactions(
-        _ fresh: [BankTransaction], account: FCAccount, refreshID: String, index: Int, store: Store
+        _ fresh: [BankTransaction],
+        account: FCAccount,
+        refreshID: String,
+        index: Int,
+        store: Store
     ) throws {
         var known: [String: FCTransaction] = [:]
-        for t in try store.all(FCTransaction.self, where: [.equals("fcAccount", .text(account.id))]) { known[t.key] = t }
+        for t in try store.all(FCTransaction.self, where: [.equals("fcAccount", .text(account.id))]) {
+            known[t.key] = t
+        }
         for b in fresh.sorted(by: { $0.transactedAt < $1.transactedAt }) {
             let posted = b.postedAt.map { Int($0.timeIntervalSince1970) }
             let void = b.voidAt.map { Int($0.timeIntervalSince1970) }
@@ -292,10 +372,22 @@ package enum FCEngine {
             } else {
                 try store.insert(
                     FCTransaction(
-                        id: store.ids.make("fctxn"), created: store.now, account: account.id, key: b.key, amount: b.amount,
-                        currency: b.currency, description: b.description, status: b.status.rawValue, postedAt: posted,
-                        voidAt: void, transactedAt: Int(b.transactedAt.timeIntervalSince1970), transactionRefresh: refreshID,
-                        refreshIndex: index, updated: store.now))
+                        id: store.ids.make("fctxn"),
+                        created: store.now,
+                        account: account.id,
+                        key: b.key,
+                        amount: b.amount,
+                        currency: b.currency,
+                        description: b.description,
+                        status: b.status.rawValue,
+                        postedAt: posted,
+                        voidAt: void,
+                        transactedAt: Int(b.transactedAt.timeIntervalSince1970),
+                        transactionRefresh: refreshID,
+                        refreshIndex: index,
+                        updated: store.now
+                    )
+                )
             }
         }
     }
@@ -324,7 +416,11 @@ package enum FCEngine {
             try store.update(account)
             try store.emit("financial_connections.account.account_numbers_updated", account.render(), automatic: true)
         } else {
-            try store.emit("financial_connections.account.upcoming_account_number_expiry", account.render(), automatic: true)
+            try store.emit(
+                "financial_connections.account.upcoming_account_number_expiry",
+                account.render(),
+                automatic: true
+            )
         }
     }
 }

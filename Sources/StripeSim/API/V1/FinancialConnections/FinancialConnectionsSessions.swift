@@ -20,7 +20,12 @@ struct FCSessionsController {
 
     func addRoutes(to api: APIRoutes) {
         api.post("/v1/financial_connections/sessions", Self.createSchema, create)
-        api.get("/v1/financial_connections/sessions/:id", ["client_secret": .string(max: 5000)], access: .publishable, retrieve)
+        api.get(
+            "/v1/financial_connections/sessions/:id",
+            ["client_secret": .string(max: 5000)],
+            access: .publishable,
+            retrieve
+        )
     }
 
     /// Renders a session with its linked accounts.
@@ -35,22 +40,31 @@ struct FCSessionsController {
         guard !permissions.isEmpty else {
             throw StripeError.validation(
                 "You must request at least one permission: balances, ownership, payment_method or transactions.",
-                param: "permissions")
+                param: "permissions"
+            )
         }
         let prefetch = p.strings("prefetch") ?? []
         for (i, feature) in prefetch.enumerated() where !permissions.contains(feature) {
             throw StripeError.invalidRequest(
-                "You cannot prefetch \(feature) without requesting the \(feature) permission.", param: "prefetch[\(i)]")
+                "You cannot prefetch \(feature) without requesting the \(feature) permission.",
+                param: "prefetch[\(i)]"
+            )
         }
         if let url = p.string("return_url"), !Self.isValidReturnURL(url) {
             throw StripeError(status: 400, code: "url_invalid", message: "Not a valid URL", param: "return_url")
         }
         let filters = p.hash("filters")
         let session = FCSession(
-            id: store.ids.make("fcsess"), created: store.now, clientSecret: "fcsess_client_secret_" + store.ids.token(24),
-            accountHolder: holder, permissions: Array(NSOrderedSet(array: permissions)) as? [String] ?? permissions,
-            prefetch: prefetch, countries: filters?.strings("countries"),
-            accountSubcategories: filters?.strings("account_subcategories"), returnURL: p.string("return_url"))
+            id: store.ids.make("fcsess"),
+            created: store.now,
+            clientSecret: "fcsess_client_secret_" + store.ids.token(24),
+            accountHolder: holder,
+            permissions: Array(NSOrderedSet(array: permissions)) as? [String] ?? permissions,
+            prefetch: prefetch,
+            countries: filters?.strings("countries"),
+            accountSubcategories: filters?.strings("account_subcategories"),
+            returnURL: p.string("return_url")
+        )
         try store.insert(session)
         return try Self.render(session, store: store)
     }
@@ -65,7 +79,12 @@ struct FCSessionsController {
 
     @Sendable func retrieve(_ req: APIRequest, _ store: Store) throws -> JSONValue {
         let session = try store.get(FCSession.self, req.path())
-        try PaymentIntentsController.requireClientSecret(req, session.clientSecret, "financial_connections.session", session.id)
+        try PaymentIntentsController.requireClientSecret(
+            req,
+            session.clientSecret,
+            "financial_connections.session",
+            session.id
+        )
         return try Self.render(session, store: store)
     }
 }
@@ -83,7 +102,9 @@ struct FCTestHelpersController {
             [
                 "institution": .string(max: 5000), "accounts": .array(.string(max: 5000)),
                 "outcome": .oneOf("success", "cancelled", "failed"),
-            ], complete)
+            ],
+            complete
+        )
         api.get("/v1/test_helpers/financial_connections/institutions", [:], institutions)
     }
 
@@ -91,8 +112,12 @@ struct FCTestHelpersController {
         var session = try store.get(FCSession.self, req.path())
         let p = req.params
         _ = try FCEngine.complete(
-            &session, institutionID: p.string("institution"), accountIDs: p.strings("accounts"),
-            outcome: FCEngine.Outcome(rawValue: p.string("outcome") ?? "success") ?? .success, store: store)
+            &session,
+            institutionID: p.string("institution"),
+            accountIDs: p.strings("accounts"),
+            outcome: FCEngine.Outcome(rawValue: p.string("outcome") ?? "success") ?? .success,
+            store: store
+        )
         return try FCSessionsController.render(session, store: store)
     }
 
@@ -102,14 +127,17 @@ struct FCTestHelpersController {
                 "id": .string(i.id), "object": "financial_connections.institution", "name": .string(i.name),
                 "auth": .string(i.auth.rawValue), "status": .string(i.status.rawValue), "featured": .bool(i.featured),
                 "oauth": .string(i.oauth.rawValue),
-                "accounts": .array(i.accounts.map { a in
-                    [
-                        "id": .string(a.id), "display_name": .string(a.displayName), "category": .string(a.category.rawValue),
-                        "subcategory": .string(a.subcategory.rawValue), "last4": .string(a.last4),
-                        "supported_payment_method_types": .strings(a.supportedPaymentMethodTypes.map(\.rawValue)),
-                        "behavior": .string(a.behaviorSummary),
-                    ]
-                }),
+                "accounts": .array(
+                    i.accounts.map { a in
+                        [
+                            "id": .string(a.id), "display_name": .string(a.displayName),
+                            "category": .string(a.category.rawValue),
+                            "subcategory": .string(a.subcategory.rawValue), "last4": .string(a.last4),
+                            "supported_payment_method_types": .strings(a.supportedPaymentMethodTypes.map(\.rawValue)),
+                            "behavior": .string(a.behaviorSummary),
+                        ]
+                    }
+                ),
             ]
         }
         return Pagination.list(data, hasMore: false, url: "/v1/test_helpers/financial_connections/institutions")
