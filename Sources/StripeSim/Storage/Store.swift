@@ -219,26 +219,22 @@ package final class Store {
     /// The stored API body of a resource that `keepsRendered`, as a retrieve answers it; `nil` if there is no
     /// such object.
     package func rendered<T: StoredResource>(_ type: T.Type, _ id: String) throws -> String? {
-        guard
-            let text = try String.fetchOne(
-                cached: db,
-                sql: "SELECT IFNULL(rendered, '') FROM \(T.table) WHERE id = ? AND account = ?",
-                arguments: [id, account]
-            )
-        else { return nil }
+        guard let text = try column("IFNULL(rendered, '')", of: T.self, id) else { return nil }
         if !text.isEmpty { return text }
         return try find(T.self, id)?.apiBody().serialized()  // written before the column existed
     }
 
     package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
-        guard
-            let body = try String.fetchOne(
-                cached: db,
-                sql: "SELECT body FROM \(T.table) WHERE id = ? AND account = ?",
-                arguments: [id, account]
-            )
-        else { return nil }
-        return try decode(T.self, body)
+        try column("body", of: T.self, id).map { try decode(T.self, $0) }
+    }
+
+    /// One text column (or expression) of the account's row `id`.
+    private func column<T: StoredResource>(_ expression: String, of type: T.Type, _ id: String) throws -> String? {
+        try String.fetchOne(
+            cached: db,
+            sql: "SELECT \(expression) FROM \(T.table) WHERE id = ? AND account = ?",
+            arguments: [id, account]
+        )
     }
 
     /// The resource, or Stripe's 404 `resource_missing` naming `param`.
@@ -268,21 +264,9 @@ package final class Store {
                 sql += " AND \(c) \(negated ? "NOT LIKE" : "LIKE") ? ESCAPE '\\'"
                 args.append(pattern.databaseValue)
             case .range(let c, let r):
-                if let v = r.gt {
-                    sql += " AND \(c) > ?"
-                    args.append(v.databaseValue)
-                }
-                if let v = r.gte {
-                    sql += " AND \(c) >= ?"
-                    args.append(v.databaseValue)
-                }
-                if let v = r.lt {
-                    sql += " AND \(c) < ?"
-                    args.append(v.databaseValue)
-                }
-                if let v = r.lte {
-                    sql += " AND \(c) <= ?"
-                    args.append(v.databaseValue)
+                for case let (op, bound?) in [(">", r.gt), (">=", r.gte), ("<", r.lt), ("<=", r.lte)] {
+                    sql += " AND \(c) \(op) ?"
+                    args.append(bound.databaseValue)
                 }
             }
         }

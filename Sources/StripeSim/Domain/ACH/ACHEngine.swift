@@ -384,14 +384,16 @@ package enum ACHEngine {
         )
     }
 
-    /// `processing`: a pending charge and the settlement job.
-    static func startDebit(_ pi: inout PaymentIntent, pm: inout PaymentMethod, store: Store) throws {
-        let now = try now(store, clock: pi.testClock)
-        if var mandate = try pi.mandate.flatMap({ try store.find(Mandate.self, $0) }), mandate.status == "pending" {
-            mandate.status = "active"
-            try store.update(mandate)
-        }
-        let charge = Charge(
+    /// A new charge (`py_…`) of `pi`'s amount on `pm`, at `now`.
+    private static func newCharge(
+        _ pi: PaymentIntent,
+        _ pm: PaymentMethod,
+        now: Int,
+        store: Store,
+        details: JSONValue,
+        outcome: JSONValue
+    ) -> Charge {
+        Charge(
             id: "py_" + store.ids.token(24),
             created: now,
             amount: pi.amount,
@@ -401,15 +403,32 @@ package enum ACHEngine {
             paymentIntent: pi.id,
             paymentMethod: pm.id,
             billingDetails: pm.billingDetails,
-            paymentMethodDetails: pm.chargeDetails(
+            paymentMethodDetails: details,
+            outcome: outcome,
+            metadata: pi.metadata
+        )
+    }
+
+    /// `processing`: a pending charge and the settlement job.
+    static func startDebit(_ pi: inout PaymentIntent, pm: inout PaymentMethod, store: Store) throws {
+        let now = try now(store, clock: pi.testClock)
+        if var mandate = try pi.mandate.flatMap({ try store.find(Mandate.self, $0) }), mandate.status == "pending" {
+            mandate.status = "active"
+            try store.update(mandate)
+        }
+        var charge = newCharge(
+            pi,
+            pm,
+            now: now,
+            store: store,
+            details: pm.chargeDetails(
                 mandate: pi.mandate,
                 expectedDebitDate: BusinessDays.dateString(BusinessDays.add(pm.script.businessDays, to: now))
             ),
-            outcome: Charge.pendingOutcome,
-            metadata: pi.metadata,
-            receiptEmail: pi.receiptEmail,
-            statementDescriptor: pi.statementDescriptor
+            outcome: Charge.pendingOutcome
         )
+        charge.receiptEmail = pi.receiptEmail
+        charge.statementDescriptor = pi.statementDescriptor
         try store.insert(charge)
         pi.latestCharge = charge.id
         pi.charges.append(charge.id)
@@ -444,27 +463,21 @@ package enum ACHEngine {
         let now = try now(store, clock: pi.testClock)
         var chargeID: String?
         if createCharge {
-            let charge = Charge(
-                id: "py_" + store.ids.token(24),
-                created: now,
-                amount: pi.amount,
-                currency: pi.currency,
-                customer: pi.customer,
-                description: pi.description,
-                paymentIntent: pi.id,
-                paymentMethod: pm.id,
-                billingDetails: pm.billingDetails,
-                paymentMethodDetails: pm.chargeDetails(mandate: nil, expectedDebitDate: BusinessDays.dateString(now)),
-                status: "failed",
-                failureCode: code,
-                failureMessage: errorMessage(code),
+            var charge = newCharge(
+                pi,
+                pm,
+                now: now,
+                store: store,
+                details: pm.chargeDetails(mandate: nil, expectedDebitDate: BusinessDays.dateString(now)),
                 outcome: [
                     "network_status": "not_sent_to_network", "reason": "bank_account_unusable",
                     "risk_level": "not_assessed",
                     "seller_message": "The bank account is blocked after an earlier return.", "type": "invalid",
-                ],
-                metadata: pi.metadata
+                ]
             )
+            charge.status = "failed"
+            charge.failureCode = code
+            charge.failureMessage = errorMessage(code)
             try store.insert(charge)
             chargeID = charge.id
             pi.latestCharge = charge.id
