@@ -300,6 +300,34 @@ private func seed(
         #expect(SecretMask.mask(input) == expected)
     }
 
+    /// The log keeps the bodies the client got: a created object, a retrieve answered from the cache of stored
+    /// bodies, an error the middleware rendered, and a long body cut with a note.
+    @Test func theRequestLogKeepsTheBodiesSent() async throws {
+        let app = try TestApp()
+        try await app.run { c in
+            let created = try await c.post(
+                "/v1/customers",
+                "name=Logged&description=\(String(repeating: "x", count: 3000))"
+            )
+            let fetched = try await c.get("/v1/customers/\(created.id)")
+            let missing = try await c.get("/v1/customers/cus_nope")
+            #expect(missing.status == 404)
+            let long = try await c.post(
+                "/v1/customers/\(created.id)",
+                (0..<40).map { "metadata[k\($0)]=\(String(repeating: "v", count: 450))" }.joined(separator: "&")
+            )
+            let account = try APIKeyAuth.credentials(forKey: "sk_test_alice").account
+            let entries = app.deps.requestLog.entries(account: account)
+            #expect(entries.count == 4)
+            #expect(entries[3].responseBody == created.text && entries[3].requestBody.hasPrefix("name=Logged"))
+            #expect(entries[2].responseBody == fetched.text && entries[2].status == 200)
+            #expect(entries[1].responseBody == missing.text && entries[1].status == 404)
+            #expect(long.text.utf8.count > RequestLog.maxBodyBytes)
+            #expect(entries[0].responseBody.hasSuffix("more bytes not kept)"))
+            #expect(entries[0].responseBody.hasPrefix(String(long.text.prefix(1000))))
+        }
+    }
+
     @Test func theRequestLogMasksSecretsAndNeverKeepsKeys() async throws {
         let app = try TestApp()
         try await app.run { c in
