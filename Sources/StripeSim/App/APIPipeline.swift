@@ -332,7 +332,8 @@ package struct APIPipeline: Sendable {
             deps.dispatch(signals)
             (status, body) = (code, text)
         } else {
-            (status, body) = try await deps.database.read(storeContext, render)
+            // A cached retrieve reads one row with one query (`Store.rendered`).
+            (status, body) = try await deps.database.read(storeContext, oneQuery: cached != nil, render)
             if let cached, status == 200 {
                 deps.database.renderedCache.fill(cached.key, body, readAt: cached.generation)
             }
