@@ -73,27 +73,7 @@ extension Dashboard.Controller {
     func redeliver(_ id: String, _ viewer: Viewer, _ form: Dashboard.Form) async throws -> Dashboard.Action {
         let endpointID = form.value("webhook_endpoint")
         let (_, signals) = try await deps.database.write(storeContext(viewer, requestID: viewer.requestID)) { store in
-            let event = try store.get(Event.self, id)
-            if event.isThin { throw StripeError.resourceMissing("event", event.id) }
-            let targets: [WebhookEndpoint]
-            if let endpointID {
-                let endpoint = try store.get(WebhookEndpoint.self, endpointID, param: "webhook_endpoint")
-                guard !endpoint.deleted, endpoint.status == .enabled else {
-                    throw StripeError.invalidRequest(
-                        "The webhook endpoint \(endpointID) is deleted or disabled.",
-                        param: "webhook_endpoint"
-                    )
-                }
-                targets = [endpoint]
-            } else {
-                targets = try store.receivingEndpoints(event.type)
-                if targets.isEmpty {
-                    throw StripeError.invalidRequest(
-                        "No enabled webhook endpoint receives \(event.type) events, so there is nothing to redeliver \(event.id) to. Create one with POST /v1/webhook_endpoints."
-                    )
-                }
-            }
-            for endpoint in targets { _ = try store.queueRedelivery(of: event, to: endpoint) }
+            _ = try store.redeliver(event: id, to: endpointID)
         }
         deps.dispatch(signals)
         return Dashboard.Action(location: Self.done("/dashboard/objects/\(Dashboard.encode(id))", "redelivered"))

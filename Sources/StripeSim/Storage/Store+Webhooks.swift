@@ -46,6 +46,36 @@ extension Store {
             .map { try Self.decodeBody(WebhookEndpoint.self, $0) }
     }
 
+    /// Redelivers event `eventID` (`POST /v1/test_helpers/events/:id/redeliver` and the dashboard's button): a
+    /// new single-attempt delivery to endpoint `endpointID`, or, without one, to every enabled endpoint that
+    /// receives the event (and the `--forward-to` target).
+    package func redeliver(event eventID: String, to endpointID: String?) throws -> [WebhookDelivery] {
+        let event = try get(Event.self, eventID)
+        if event.isThin { throw StripeError.resourceMissing("event", event.id) }
+        let targets: [WebhookEndpoint]
+        if let endpointID {
+            let endpoint = try get(WebhookEndpoint.self, endpointID, param: "webhook_endpoint")
+            if endpoint.deleted {
+                throw StripeError.resourceMissing(WebhookEndpoint.objectName, endpointID, param: "webhook_endpoint")
+            }
+            if endpoint.status != .enabled {
+                throw StripeError.invalidRequest(
+                    "The webhook endpoint \(endpointID) is disabled; enable it (disabled=false) to deliver to it.",
+                    param: "webhook_endpoint"
+                )
+            }
+            targets = [endpoint]
+        } else {
+            targets = try receivingEndpoints(event.type)
+            if targets.isEmpty {
+                throw StripeError.invalidRequest(
+                    "No enabled webhook endpoint receives \(event.type) events, so there is nothing to redeliver \(event.id) to. Create one with POST /v1/webhook_endpoints, or pass webhook_endpoint."
+                )
+            }
+        }
+        return try targets.map { try queueRedelivery(of: event, to: $0) }
+    }
+
     /// `POST /v1/test_helpers/events/:id/redeliver`: a new delivery of `event` to `endpoint` (a single attempt,
     /// in the endpoint's redelivery lane, so pending retries of the original neither block nor get canceled).
     package func queueRedelivery(of event: Event, to endpoint: WebhookEndpoint) throws -> WebhookDelivery {

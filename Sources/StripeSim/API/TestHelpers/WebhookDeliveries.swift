@@ -28,30 +28,7 @@ struct WebhookDeliveriesController {
     }
 
     @Sendable func redeliver(_ req: APIRequest, _ store: Store) throws -> JSONValue {
-        let event = try store.get(Event.self, req.path())
-        if event.isThin { throw StripeError.resourceMissing("event", event.id) }
-        var targets: [WebhookEndpoint]
-        if let id = req.params.string("webhook_endpoint") {
-            let endpoint = try store.get(WebhookEndpoint.self, id, param: "webhook_endpoint")
-            if endpoint.deleted {
-                throw StripeError.resourceMissing(WebhookEndpoint.objectName, id, param: "webhook_endpoint")
-            }
-            if endpoint.status != .enabled {
-                throw StripeError.invalidRequest(
-                    "The webhook endpoint \(id) is disabled; enable it (disabled=false) to deliver to it.",
-                    param: "webhook_endpoint"
-                )
-            }
-            targets = [endpoint]
-        } else {
-            targets = try store.receivingEndpoints(event.type)
-            if targets.isEmpty {
-                throw StripeError.invalidRequest(
-                    "No enabled webhook endpoint receives \(event.type) events, so there is nothing to redeliver \(event.id) to. Create one with POST /v1/webhook_endpoints, or pass webhook_endpoint."
-                )
-            }
-        }
-        let deliveries = try targets.map { try store.queueRedelivery(of: event, to: $0) }
+        let deliveries = try store.redeliver(event: req.path(), to: req.params.string("webhook_endpoint"))
         return Pagination.list(
             deliveries.map { $0.render() },
             hasMore: false,
