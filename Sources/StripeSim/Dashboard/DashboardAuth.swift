@@ -63,14 +63,5 @@ extension Dashboard {
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
         }
-
-        private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-            let x = Array(a.utf8)
-            let y = Array(b.utf8)
-            guard x.count == y.count else { return false }
-            var diff: UInt8 = 0
-            for i in x.indices { diff |= x[i] ^ y[i] }
-            return diff == 0
-        }
     }
 }
