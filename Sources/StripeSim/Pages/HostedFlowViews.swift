@@ -330,17 +330,21 @@ enum FlowViews {
         return layout(title, body)
     }
 
+    /// A script handing `message` to the page that embeds the flow (the Stripe.js stand-in), if there is one.
+    static func postToParent(_ message: JSONValue, _ ctx: FlowContext) -> HTML {
+        """
+        <script>
+        (function () {
+          var message = \(HTML.scriptJSON(message));
+          if (window.parent && window.parent !== window) window.parent.postMessage(message, \(HTML.scriptJSON(.string(ctx.targetOrigin))));
+        })();
+        </script>
+        """
+    }
+
     /// The last page in the Stripe.js stand-in's iframe: hands the session to the host page.
     static func postResult(_ ctx: FlowContext, session: JSONValue) -> HTML {
-        let message: JSONValue = ["type": "stripe-sim:fc-result", "session": session]
-        let script: HTML = """
-            <script>
-            (function () {
-              var message = \(HTML.scriptJSON(message));
-              if (window.parent && window.parent !== window) window.parent.postMessage(message, \(HTML.scriptJSON(.string(ctx.targetOrigin))));
-            })();
-            </script>
-            """
+        let script = postToParent(["type": "stripe-sim:fc-result", "session": session], ctx)
         let body: HTML = """
             <h1 data-testid="returning">Returning to the app…</h1>
             <p class="muted">The flow is finished; this window closes by itself.</p>
@@ -401,15 +405,7 @@ enum FlowViews {
         if let ctx, ctx.embedded {
             var payload: JSONValue = ["type": .string(error.type), "message": .string(error.message)]
             if let code = error.code { payload["code"] = .string(code) }
-            let message: JSONValue = ["type": "stripe-sim:fc-error", "error": payload]
-            script = """
-                <script>
-                (function () {
-                  var message = \(HTML.scriptJSON(message));
-                  if (window.parent && window.parent !== window) window.parent.postMessage(message, \(HTML.scriptJSON(.string(ctx.targetOrigin))));
-                })();
-                </script>
-                """
+            script = postToParent(["type": "stripe-sim:fc-error", "error": payload], ctx)
         }
         let body: HTML = """
             <h1 data-testid="error-title">\(error.title)</h1>
