@@ -51,6 +51,20 @@ package struct ScenarioResult: Sendable {
     package var passed: Bool { error == nil && steps.allSatisfy { $0.outcome == .passed } }
 }
 
+extension ScenarioResult {
+    /// `scenario`'s result before its time is taken: the steps it ran, or the error that kept it from running.
+    init(_ scenario: Scenario, steps: [StepResult] = [], error: String? = nil) {
+        self.init(
+            file: scenario.file ?? "",
+            name: scenario.name,
+            tags: scenario.tags,
+            steps: steps,
+            error: error,
+            seconds: 0
+        )
+    }
+}
+
 /// Runs scenarios: each against a fresh in-memory app in this process (seeded ids, a fixed clock: byte-identical
 /// responses run after run), or against `--target`. Independent scenarios run in parallel; within a scenario
 /// steps run in order and stop at the first failure (later steps depend on its captures).
@@ -214,13 +228,7 @@ package enum ScenarioRunner {
                 )
                 return await execution.run()
             }
-            return ScenarioResult(
-                file: scenario.file ?? "",
-                name: scenario.name,
-                tags: scenario.tags,
-                steps: steps,
-                seconds: 0
-            )
+            return ScenarioResult(scenario, steps: steps)
         } catch {
             return failed(scenario, "could not start the in-process simulator: \(error)")
         }
@@ -296,24 +304,11 @@ package enum ScenarioRunner {
                 )
             )
         }
-        return ScenarioResult(
-            file: scenario.file ?? "",
-            name: scenario.name,
-            tags: scenario.tags,
-            steps: steps,
-            seconds: 0
-        )
+        return ScenarioResult(scenario, steps: steps)
     }
 
     private static func failed(_ scenario: Scenario, _ message: String) -> ScenarioResult {
-        ScenarioResult(
-            file: scenario.file ?? "",
-            name: scenario.name,
-            tags: scenario.tags,
-            steps: [],
-            error: message,
-            seconds: 0
-        )
+        ScenarioResult(scenario, error: message)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
