@@ -8,7 +8,11 @@ package typealias JobHandler = @Sendable (Store, Job) throws -> Void
 /// Runs due jobs: wall-clock jobs as their time comes (a `Service` loop that sleeps until the next due time or a
 /// wake-up), test-clock jobs when their clock is advanced (`runClock`). Each job runs in one transaction with
 /// its effects and its own removal, so a crash re-runs it at most once and never half-applies it.
-package struct Scheduler: Service {
+package struct Scheduler: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs the service by (it interpolates the service: without this, a reflection of
+    /// every dependency, bank fixtures included — hundreds of kilobytes built at every start).
+    package var description: String { "Scheduler" }
+
     let deps: AppDependencies
     let handlers: [String: JobHandler]
     /// The longest the loop sleeps without checking (keeps manual-clock tests and clock drift honest).

@@ -5,7 +5,11 @@ import ServiceLifecycle
 /// Finishes test-clock advances in the background, as Stripe does ("advancing", then "ready" a moment later):
 /// runs what fell due up to the target time, then moves `frozen_time` and emits `test_helpers.test_clock.ready`.
 /// Clocks left advancing by a crash are resumed at start.
-package struct TestClockAdvancer: Service {
+package struct TestClockAdvancer: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs the service by (it interpolates the service: without this, a reflection of
+    /// every dependency, bank fixtures included — hundreds of kilobytes built at every start).
+    package var description: String { "TestClockAdvancer" }
+
     let deps: AppDependencies
     let scheduler: Scheduler
 

@@ -16,7 +16,11 @@ import Synchronization
 /// Each attempt is signed afresh (new `t`), recorded (time, status or error, latency, response excerpt, next
 /// retry) and logged at info level without the secret. Times here are wall time (`AppDependencies.wallClock`):
 /// receivers compare `t` with their own clock, so retries of events on a test clock follow wall time too.
-package struct WebhookDispatcher: Service {
+package struct WebhookDispatcher: Service, CustomStringConvertible {
+    /// The name ServiceLifecycle logs the service by (it interpolates the service: without this, a reflection of
+    /// every dependency, bank fixtures included — hundreds of kilobytes built at every start).
+    package var description: String { "WebhookDispatcher" }
+
     let deps: AppDependencies
     let schedule: RetrySchedule
     let timeout: Duration
