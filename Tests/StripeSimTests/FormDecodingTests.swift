@@ -91,6 +91,45 @@ import Testing
         #expect(try decode("a[b=1").keys == ["a[b"])
     }
 
+    /// The separators are bytes: raw (unencoded) UTF-8 around them, even a combining mark right after `=` or `&`
+    /// (one `Character` with it), splits exactly where a byte-reading form decoder splits.
+    @Test func rawUTF8IsSplitOnBytes() throws {
+        let h = try decode("name=J\u{E9}r\u{F4}me+\u{1F600}&a=\u{301}x&\u{301}k=v&m[\u{E9}]=1&s=%C3%A9")
+        #expect(h["name"] == .string("J\u{E9}r\u{F4}me \u{1F600}"))
+        #expect(h["a"] == .string("\u{301}x"))
+        #expect(h["\u{301}k"] == .string("v"))
+        #expect(h["m"] == .hash(RawHash.make(["\u{E9}": .string("1")])))
+        #expect(h["s"] == .string("\u{E9}"))
+        #expect(h.keys == ["name", "a", "\u{301}k", "m", "s"])
+        #expect(try decode("&&a=1&&=2&b").keys == ["a", "b"])
+        #expect(try decode("b")["b"] == .string(""))
+        #expect(FormDecoding.splitKey("a[b][][c]") == ["a", "b", "", "c"])
+        #expect(FormDecoding.splitKey("[a]") == ["[a]"])
+        #expect(FormDecoding.splitKey("a[b]c") == ["a[b]c"])
+    }
+
+    /// Emails are checked on bytes when ASCII, through `Character`s otherwise; both read the same rules.
+    @Test(arguments: [
+        ("a@b.co", true), ("jenny.rosen@example.com", true), ("@b.co", false), ("a@b", false), ("a@.b.co", false),
+        ("a@b.co.", false), ("a@b@c.co", false), ("a b@c.co", false), ("a@b.co\t", false), ("a@b.co\r\n", false),
+        ("a\u{0B}@b.co", false), ("a\u{1C}@b.co", true), ("", false), ("j\u{E9}r\u{F4}me@b.co", true),
+        ("j\u{E9}r\u{F4}me@b", false), ("j\u{E9}\u{A0}@b.co", false), ("j\u{E9}@@b.co", false),
+    ])
+    func emailValidation(_ email: String, _ valid: Bool) {
+        let accepted = (try? Customer.validateEmail(email)) != nil
+        #expect(accepted == valid, "\(email.debugDescription)")
+    }
+
+    /// Members serialise `id`, `object`, then by key in `String` order; non-ASCII metadata keys included.
+    @Test func jsonMemberOrder() throws {
+        let v: JSONValue = ["z": 1, "object": "customer", "b": ["\u{E9}": 1, "e": 2, "Z": 3], "id": "cus_1", "a": nil]
+        #expect(
+            v.serialized(pretty: false)
+                == #"{"id":"cus_1","object":"customer","a":null,"b":{"Z":3,"e":2,"\#u{E9}":1},"z":1}"#
+        )
+        #expect(JSONValue.object(["object": "x"]).serialized(pretty: false) == #"{"object":"x"}"#)
+    }
+
     @Test func jsonValueRoundTrip() throws {
         let text = #"{"a": [1, 2.5, true, null, "x\"\n\u00e9\ud83d\ude00"], "b": {}}"#
         let v = try #require(JSONValue.parse(text))

@@ -42,17 +42,20 @@ package enum FormDecoding {
     /// More pairs than this is refused.
     package static let maxPairs = 5_000
 
+    /// Splits and decodes on bytes (`&`, `=`, `[`, `]`, `%`, `+` are ASCII, as every form decoder reads them):
+    /// stepping through `Character`s, which finds grapheme boundaries at every step, made decoding a six-parameter
+    /// body a tenth of a customer create.
     package static func decode(_ text: Substring) throws(StripeError) -> RawHash {
         var root = RawHash()
         var pairs = 0
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             pairs += 1
             if pairs > maxPairs {
                 throw .validation("Too many parameters in the request (at most \(maxPairs)).")
             }
-            let eq = pair.firstIndex(of: "=")
+            let eq = pair.firstIndex(of: UInt8(ascii: "="))
             let rawKey = eq.map { pair[pair.startIndex..<$0] } ?? pair
-            let rawValue = eq.map { pair[pair.index(after: $0)...] } ?? ""
+            let rawValue = eq.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
             let key = try percentDecode(rawKey)
             let value = try percentDecode(rawValue)
             if key.isEmpty { continue }
@@ -72,13 +75,16 @@ package enum FormDecoding {
 
     /// `a[b][]` → `["a", "b", ""]`; a malformed key (`a[b`) stays one literal name.
     static func splitKey(_ key: String) -> [String] {
-        guard let open = key.firstIndex(of: "["), open != key.startIndex else { return [key] }
-        var parts = [String(key[..<open])]
-        var i = open
-        while i < key.endIndex {
-            guard key[i] == "[", let close = key[i...].firstIndex(of: "]") else { return [key] }
-            parts.append(String(key[key.index(after: i)..<close]))
-            i = key.index(after: close)
+        let bytes = key.utf8
+        let open = UInt8(ascii: "[")
+        let close = UInt8(ascii: "]")
+        guard let first = bytes.firstIndex(of: open), first != bytes.startIndex else { return [key] }
+        var parts = [String(Substring(bytes[..<first]))]
+        var i = first
+        while i < bytes.endIndex {
+            guard bytes[i] == open, let end = bytes[i...].firstIndex(of: close) else { return [key] }
+            parts.append(String(Substring(bytes[bytes.index(after: i)..<end])))
+            i = bytes.index(after: end)
         }
         return parts
     }
@@ -127,17 +133,21 @@ package enum FormDecoding {
     }
 
     /// `+` is a space; `%XX` must be two hex digits and the result valid UTF-8.
-    package static func percentDecode(_ s: Substring) throws(StripeError) -> String {
-        if !s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(s) }
+    package static func percentDecode(_ s: Substring) throws(StripeError) -> String { try percentDecode(s.utf8) }
+
+    static func percentDecode(_ s: Substring.UTF8View) throws(StripeError) -> String {
+        if !s.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(Substring(s)) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        var it = s.utf8.makeIterator()
+        bytes.reserveCapacity(s.count)
+        var it = s.makeIterator()
         while let b = it.next() {
             if b == UInt8(ascii: "+") {
                 bytes.append(0x20)
             } else if b == UInt8(ascii: "%") {
                 guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else {
-                    throw .validation("Invalid percent-encoding in the request parameters near '\(s.prefix(40))'.")
+                    throw .validation(
+                        "Invalid percent-encoding in the request parameters near '\(Substring(s).prefix(40))'."
+                    )
                 }
                 bytes.append(hv << 4 | lv)
             } else {
@@ -145,7 +155,7 @@ package enum FormDecoding {
             }
         }
         guard let out = String(validating: bytes, as: UTF8.self) else {
-            throw .validation("The request parameters are not valid UTF-8 near '\(s.prefix(40))'.")
+            throw .validation("The request parameters are not valid UTF-8 near '\(Substring(s).prefix(40))'.")
         }
         return out
     }

@@ -78,16 +78,28 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The keys in Stripe's order: `id`, `object`, then the rest sorted by their UTF-8 bytes (code point order:
-    /// for ASCII keys, Stripe's own, the same as `String`'s; deterministic for any metadata key; cheaper).
-    private static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
-        var keys: [String] = []
-        keys.reserveCapacity(o.count)
-        for key in o.keys where key != "id" && key != "object" { keys.append(key) }
-        keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        if o["object"] != nil { keys.insert("object", at: 0) }
-        if o["id"] != nil { keys.insert("id", at: 0) }
-        return keys
+    /// The members in Stripe's order: `id`, `object`, then the rest sorted by key (`String`'s order: by their
+    /// bytes for ASCII keys, Stripe's own; by Unicode scalars after normalisation for any other metadata key).
+    ///
+    /// Pairs rather than keys, so writing needs no lookup (a hash) per member. `String`'s `<` compares two ASCII
+    /// keys with one `memcmp` (two short ones with one integer comparison); comparing their `utf8` views element
+    /// by element through the generic `lexicographicallyPrecedes` cost ten times that, a twentieth of a create.
+    private static func orderedMembers(_ o: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(o.count)
+        var id: JSONValue?
+        var object: JSONValue?
+        for member in o {
+            switch member.key {
+            case "id": id = member.value
+            case "object": object = member.value
+            default: members.append(member)
+            }
+        }
+        members.sort { $0.key < $1.key }
+        if let object { members.insert(("object", object), at: 0) }
+        if let id { members.insert(("id", id), at: 0) }
+        return members
     }
 
     /// Writes UTF-8 bytes (appending to a `String` cost twice as much on every response).
@@ -122,13 +134,13 @@ extension JSONValue {
                 return
             }
             out.append(UInt8(ascii: "{"))
-            for (n, k) in Self.orderedKeys(o).enumerated() {
+            for (n, member) in Self.orderedMembers(o).enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 if indent >= 0 { Self.newline(indent + 2, &out) }
-                Self.writeString(k, to: &out)
+                Self.writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent >= 0 { out.append(UInt8(ascii: " ")) }
-                o[k]!.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
+                member.value.write(to: &out, indent: indent >= 0 ? indent + 2 : -1)
             }
             if indent >= 0 { Self.newline(indent, &out) }
             out.append(UInt8(ascii: "}"))
