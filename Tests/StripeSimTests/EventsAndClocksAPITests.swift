@@ -5,6 +5,27 @@ import Testing
 @testable import StripeSim
 
 @Suite struct EventsAPITests {
+    /// A snapshot event stores its object's serialisation as it was made for the response (`storedBody`): read
+    /// back, it is the same event as one stored by serialising everything.
+    @Test func storedBodyWithTheObjectTextReadsBackAsTheSameEvent() throws {
+        let object: JSONValue = ["id": "cus_1", "object": "customer", "metadata": ["k": "v"], "email": nil]
+        let event = Event(
+            id: "evt_1",
+            created: 1_700_000_000,
+            type: "customer.updated",
+            object: object,
+            previousAttributes: ["email": "a@b.co"],
+            requestID: "req_1",
+            idempotencyKey: nil,
+            apiVersion: StripeVersion.current,
+            pendingWebhooks: 2,
+            testClock: nil
+        )
+        let spliced = try #require(JSONValue.parse(event.storedBody(objectText: object.serialized())))
+        #expect(spliced == event.jsonBody)
+        #expect(try Event(jsonBody: spliced) == event)
+    }
+
     @Test func everyChangeWritesAnEvent() async throws {
         try await TestApp().run { c in
             var h = HTTPFields()

@@ -33,6 +33,16 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
         ]
     }
 
+    /// The stored body (`jsonBody` serialised) with `object` spliced in as `objectText`, its serialisation
+    /// already made for the response (`Store.insert` returns it), so a snapshot event does not serialise its
+    /// object a second time.
+    func storedBody(objectText: String) -> String {
+        var rest = jsonBody
+        rest["object"] = nil
+        let text = rest.serialized(pretty: false)  // `{"apiVersion":…}`: never empty, it always has an id
+        return #"{"object":"# + objectText + "," + text.dropFirst()
+    }
+
     /// Thin v2 events (`v2.core.account.created`) go to event destinations, never to `/v1/events`.
     package var isThin: Bool { type.hasPrefix("v2.") }
 
@@ -79,12 +89,15 @@ extension Store {
     ///
     /// In the same transaction, queues one webhook delivery per enabled endpoint whose `enabled_events` match
     /// (and the `--forward-to` target), and sets `pending_webhooks` to the number of endpoints.
+    ///
+    /// `objectText`: `object` serialised (the stored API body `Store.insert`/`update` returned), stored as it is.
     @discardableResult
     package func emit(
         _ type: String,
         _ object: JSONValue,
         previous: JSONValue? = nil,
-        automatic: Bool = false
+        automatic: Bool = false,
+        objectText: String? = nil
     )
         throws -> Event
     {
@@ -99,7 +112,7 @@ extension Store {
             apiVersion: StripeVersion.current,
             testClock: eventClock ?? context.runningClock
         )
-        try insertQueuingWebhooks(&event)
+        try insertQueuingWebhooks(&event, objectText: objectText)
         return event
     }
 

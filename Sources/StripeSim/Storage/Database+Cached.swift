@@ -29,3 +29,12 @@ extension Row {
         try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }
+
+extension StatementArguments {
+    /// Positional arguments from values already converted. GRDB's initializer for a sequence of one concrete type
+    /// maps it with a key path (`map(\.databaseValue)`), whose application per value cost about as much as the
+    /// SQLite insert it fed; this one goes through the existential initializer instead.
+    init(values: [DatabaseValue]) {
+        self.init(values.lazy.map { $0 as (any DatabaseValueConvertible)? })
+    }
+}

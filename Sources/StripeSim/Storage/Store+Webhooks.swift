@@ -5,10 +5,10 @@ import GRDB
 extension Store {
     /// Inserts `event` and, in the same transaction, one pending delivery per endpoint that receives it (the
     /// account's enabled, matching endpoints and the `--forward-to` target); sets `pending_webhooks`.
-    func insertQueuingWebhooks(_ event: inout Event) throws {
+    func insertQueuingWebhooks(_ event: inout Event, objectText: String? = nil) throws {
         let targets = event.isThin ? [] : try receivingEndpoints(event.type)
         event.pendingWebhooks = targets.filter { !$0.forward }.count
-        try insert(event)
+        try insert(event, body: objectText.map(event.storedBody(objectText:)))
         guard !targets.isEmpty else { return }
         let eventSeq = Int(db.lastInsertedRowID)
         for endpoint in targets {

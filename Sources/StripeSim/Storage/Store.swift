@@ -166,16 +166,23 @@ package final class Store {
     // MARK: Resources
 
     /// Inserts a resource. For a resource that `keepsRendered`, also stores its API body (`rendered`, or
-    /// rendered now) and returns that text, so the response can reuse it.
+    /// rendered now) and returns that text, so the response can reuse it. `body`: the stored body when the caller
+    /// has it serialised already (it must be what encoding `value` would give, up to whitespace and key order).
     @discardableResult
-    package func insert<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
-        let (names, values, text) = try writtenColumns(value, rendered: rendered)
+    package func insert<T: StoredResource>(
+        _ value: T,
+        rendered: JSONValue? = nil,
+        body: String? = nil
+    ) throws
+        -> String?
+    {
+        let (names, values, text) = try writtenColumns(value, rendered: rendered, body: body)
         let placeholders = Array(repeating: "?", count: names.count + 3).joined(separator: ", ")
         try db.executeCached(
             sql:
                 "INSERT INTO \(T.table) (id, account, created, \(names.joined(separator: ", "))) VALUES (\(placeholders))",
             arguments: StatementArguments(
-                [value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values
+                values: [value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values
             )
         )
         return text
@@ -184,11 +191,11 @@ package final class Store {
     /// Updates a resource (and its `rendered` API body, as `insert`).
     @discardableResult
     package func update<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
-        let (names, values, text) = try writtenColumns(value, rendered: rendered)
+        let (names, values, text) = try writtenColumns(value, rendered: rendered, body: nil)
         let sets = names.map { "\($0) = ?" }.joined(separator: ", ")
         try db.executeCached(
             sql: "UPDATE \(T.table) SET \(sets) WHERE id = ? AND account = ?",
-            arguments: StatementArguments(values + [value.id.databaseValue, account.databaseValue])
+            arguments: StatementArguments(values: values + [value.id.databaseValue, account.databaseValue])
         )
         return text
     }
@@ -197,12 +204,13 @@ package final class Store {
     /// filter columns, with the rendered text.
     private func writtenColumns<T: StoredResource>(
         _ value: T,
-        rendered: JSONValue?
+        rendered: JSONValue?,
+        body: String?
     ) throws
         -> (names: [String], values: [DatabaseValue], rendered: String?)
     {
         var names = ["body"]
-        var values: [DatabaseValue] = [try encode(value).databaseValue]
+        var values: [DatabaseValue] = [(try body ?? encode(value)).databaseValue]
         let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
         if let text {
             names.append("rendered")
@@ -322,7 +330,7 @@ package final class Store {
         let texts = try String.fetchAll(
             cached: db,
             sql: "SELECT \(column) FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
-            arguments: StatementArguments(args + [(page.limit + 1).databaseValue])
+            arguments: StatementArguments(values: args + [(page.limit + 1).databaseValue])
         )
         var items = Array(texts.prefix(page.limit))
         if ascending { items.reverse() }
@@ -335,7 +343,7 @@ package final class Store {
         return try String.fetchAll(
             cached: db,
             sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC",
-            arguments: StatementArguments(args)
+            arguments: StatementArguments(values: args)
         ).map { try decode(T.self, $0) }
     }
 
@@ -344,7 +352,7 @@ package final class Store {
         return try Int.fetchOne(
             cached: db,
             sql: "SELECT COUNT(*) FROM \(T.table) WHERE \(sql)",
-            arguments: StatementArguments(args)
+            arguments: StatementArguments(values: args)
         ) ?? 0
     }
 

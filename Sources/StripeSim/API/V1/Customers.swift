@@ -57,7 +57,7 @@ struct CustomersController {
         try customer.apply(req.params)
         let json = customer.render()
         let body = try store.insert(customer, rendered: json)
-        try store.emit("customer.created", json)
+        try store.emit("customer.created", json, objectText: body)
         return body.map(APIAnswer.rendered) ?? .json(json)
     }
 
@@ -77,7 +77,7 @@ struct CustomersController {
         let after = customer.render()
         guard after != before else { return .json(after) }
         let body = try store.update(customer, rendered: after)
-        try store.emit("customer.updated", after, previous: before)
+        try store.emit("customer.updated", after, previous: before, objectText: body)
         return body.map(APIAnswer.rendered) ?? .json(after)
     }
 
