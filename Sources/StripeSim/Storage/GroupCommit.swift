@@ -59,7 +59,20 @@ final class GroupCommit: Sendable {
         _ work: @escaping @Sendable (Database) throws -> T,
         afterCommit: @escaping @Sendable (T) -> Void = { _ in }
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        // No write running: this one runs now, on this task, without suspending (a suspension and its resumption
+        // are a hand-off to the executor, often a wake-up of another thread). Writes arriving meanwhile queue.
+        let runNow = state.withLock { state in
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if runNow {
+            defer { handOffQueued() }
+            let value = try transaction(work)
+            afterCommit(value)
+            return value
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = Outcome<T>()
             let unit = Unit(
                 perform: { db, isolated in
@@ -98,16 +111,29 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// Called by the request that found no drainer running, on its own task: it runs the batch holding its own
-    /// unit (with one request at a time, one transaction and no hop), then hands whatever queued meanwhile to a
-    /// task of its own, so the request is answered without waiting for later batches.
+    /// Called by a request that queued its unit and found no drainer running (the writer was released between
+    /// its check and its queueing), on its own task: it runs the batch holding its own unit, then hands whatever
+    /// queued meanwhile on.
     private func drain() {
         run(nextBatch())
+        handOffQueued()
+    }
+
+    /// After a write that ran on its request's task: whatever queued meanwhile goes to a task of its own (the
+    /// writer stays taken, so commit order holds), so the request is answered without waiting for later batches.
+    private func handOffQueued() {
         let more = state.withLock { state in
             if state.pending.isEmpty { state.draining = false }
             return !state.pending.isEmpty
         }
         if more { Task { self.drainAll() } }
+    }
+
+    /// One write transaction on this thread (GRDB's synchronous `write`: in an `async` function the name would
+    /// pick its asynchronous overload, which hops to the writer's queue).
+    private func transaction<T>(_ work: (Database) throws -> T) throws -> T {
+        state.withLock { $0.transactions += 1 }
+        return try writer.write { db in try work(db) }
     }
 
     /// Runs batches until none is waiting.
