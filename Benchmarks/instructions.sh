@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by valgrind's callgrind: repeatable for the same binary and inputs whatever
+# else the machine is doing (req/s on 2 shared cores moves by 20% between runs; this moves by well under 1%).
+#
+#   Benchmarks/instructions.sh                     # builds release (Benchmarks/release.sh), N=1000 creates
+#   N=2000 Benchmarks/instructions.sh
+#   KIND=get Benchmarks/instructions.sh            # GET /v1/customers/{id} instead of POST /v1/customers
+#   PROFILE=1 Benchmarks/instructions.sh           # also keep the callgrind files (see below)
+#   STRIPE_SIM_BIN=path SKIP_BUILD=1 Benchmarks/instructions.sh
+#
+# Two runs of the server under callgrind: one answering 10 requests, one answering 10 + N. The difference over N
+# is the user-space instructions of one request (start-up and the first requests cancel out); the first run's
+# total is start-up. Kernel time (syscalls, scheduling, page faults) is not counted: see `perf` for that.
+# With PROFILE=1 both callgrind files stay in $BENCH_TMP; `callgrind_annotate --inclusive=yes FILE` of each,
+# subtracted, gives each function's share of a request.
+#
+# valgrind 3.19 (Debian 12) cannot read the DWARF 5 of a Swift 6 build, so the binary is measured stripped of
+# debug information (symbols stay). The requests go to 127.0.0.1 only, one connection, in order.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+N="${N:-1000}"
+KIND="${KIND:-post}"
+KEY="${BENCH_KEY:-sk_test_bench}"
+WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/stripe-sim-instructions.XXXXXX")"
+VPID=""
+
+cleanup() {
+    [ -n "$VPID" ] && kill "$VPID" 2>/dev/null || true
+    [ -n "${PROFILE:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "[instructions] installing valgrind" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >&2
+fi
+strip --strip-debug -o "$WORK/stripe-sim" "$BIN"
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+# requests COUNT: COUNT requests of KIND on one keep-alive connection; exits non-zero on any non-2xx.
+requests() {
+    python3 - "$1" "$PORT" "$KIND" "$KEY" <<'EOF'
+import http.client, json, sys
+count, port, kind, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+auth = {"Authorization": "Bearer " + key}
+form = {**auth, "Content-Type": "application/x-www-form-urlencoded"}
+body = "email=bench%40example.com&name=Bench+Customer&description=created+by+wrk&metadata[source]=wrk&metadata[tier]=gold"
+def send(method, path, data=None, headers=auth):
+    conn.request(method, path, data, headers)
+    r = conn.getresponse()
+    payload = r.read()
+    if r.status >= 300:
+        sys.exit(f"{method} {path}: {r.status} {payload[:200]!r}")
+    return payload
+target = None
+if kind == "get":
+    target = "/v1/customers/" + json.loads(send("POST", "/v1/customers", body, form))["id"]
+for _ in range(count - (1 if target else 0)):
+    if target:
+        send("GET", target)
+    else:
+        send("POST", "/v1/customers", body, form)
+EOF
+}
+
+# measure COUNT -> total instructions of a server that started, answered COUNT requests and stopped.
+measure() {
+    local out="$WORK/callgrind.$1"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$WORK/stripe-sim" serve --port "$PORT" \
+        --log-level warning >"$WORK/server.$1.log" 2>&1 &
+    VPID=$!
+    for _ in $(seq 1 300); do
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" && break
+        sleep 0.2
+    done
+    requests "$1"
+    kill -INT "$VPID"
+    wait "$VPID" 2>/dev/null || true
+    VPID=""
+    callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+}
+
+base=$(measure 10)
+full=$(measure $((N + 10)))
+echo "binary: $BIN"
+echo "start-up and 10 requests: $base instructions"
+echo "one $KIND request: $(((full - base) / N)) instructions (mean of $N)"
+[ -z "${PROFILE:-}" ] || echo "callgrind files: $WORK/callgrind.10 and $WORK/callgrind.$((N + 10))"
