@@ -72,7 +72,8 @@ for line in open(sys.argv[1], errors="replace"):
     if not m:
         continue
     name = m.group(1).split("'")[0]  # callgrind marks recursion levels with 'N
-    if name.startswith("0x") or name in seen:
+    # Skip unnamed code (0x…) and valgrind's own labels ("(below main)").
+    if name.startswith("0x") or " " in name or name in seen:
         continue
     seen.add(name)
     names.append(name)
