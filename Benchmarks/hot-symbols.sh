@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${OUT:-Benchmarks/hot-symbols.txt}"
 KEY="${BENCH_KEY:-sk_test_bench}"
 WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/stripe-sim-hot.XXXXXX")"
-VPID=""
+VPID=""  # set by callgrind.sh's callgrind_serve
 cleanup() {
     [ -n "$VPID" ] && kill "$VPID" 2>/dev/null || true
     rm -rf "$WORK"
@@ -26,23 +26,8 @@ trap cleanup EXIT
 
 source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "[hot-symbols] installing valgrind" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >&2
-fi
-# valgrind 3.19 cannot read Swift 6's DWARF 5: measure a copy without debug information (same symbols).
-strip --strip-debug -o "$WORK/stripe-sim" "$BIN"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-URL="http://127.0.0.1:$PORT"
-
-valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/callgrind.out" "$WORK/stripe-sim" serve \
-    --port "$PORT" --log-level warning >"$WORK/server.log" 2>&1 &
-VPID=$!
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null --max-time 1 "$URL/healthz" && break
-    sleep 0.2
-done
+source "$(dirname "${BASH_SOURCE[0]}")/callgrind.sh"
+callgrind_serve "$WORK/callgrind.out" --demangle=no
 # The benchmark's requests (Benchmarks/http.sh), then errors, v2, events; then a few idle seconds, so the
 # background services' loops are in the list too.
 for _ in $(seq 1 20); do
@@ -60,9 +45,7 @@ curl -s -o /dev/null -u "$KEY:" "$URL/v1/customers" -d email=not-an-email
 curl -s -o /dev/null -u "$KEY:" -H 'Stripe-Version: 2026-06-24.preview' -H 'Content-Type: application/json' \
     "$URL/v2/core/accounts" -d '{"display_name": "Bench", "configuration": {"customer": {}}}'
 sleep 3
-kill -INT "$VPID"
-wait "$VPID" 2>/dev/null || true
-VPID=""
+callgrind_stop
 
 python3 - "$WORK/callgrind.out" "$OUT" <<'EOF'
 import re, sys

@@ -23,7 +23,7 @@ N="${N:-1000}"
 KIND="${KIND:-post}"
 KEY="${BENCH_KEY:-sk_test_bench}"
 WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/stripe-sim-instructions.XXXXXX")"
-VPID=""
+VPID=""  # set by callgrind.sh's callgrind_serve
 
 cleanup() {
     [ -n "$VPID" ] && kill "$VPID" 2>/dev/null || true
@@ -33,14 +33,7 @@ trap cleanup EXIT
 
 source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "[instructions] installing valgrind" >&2
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >&2
-fi
-strip --strip-debug -o "$WORK/stripe-sim" "$BIN"
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+source "$(dirname "${BASH_SOURCE[0]}")/callgrind.sh"
 
 # requests COUNT: COUNT requests of KIND on one keep-alive connection; exits non-zero on any non-2xx.
 requests() {
@@ -72,17 +65,9 @@ EOF
 # measure COUNT -> total instructions of a server that started, answered COUNT requests and stopped.
 measure() {
     local out="$WORK/callgrind.$1"
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$WORK/stripe-sim" serve --port "$PORT" \
-        --log-level warning >"$WORK/server.$1.log" 2>&1 &
-    VPID=$!
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" && break
-        sleep 0.2
-    done
+    callgrind_serve "$out" >&2
     requests "$1"
-    kill -INT "$VPID"
-    wait "$VPID" 2>/dev/null || true
-    VPID=""
+    callgrind_stop
     callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
 }
 
