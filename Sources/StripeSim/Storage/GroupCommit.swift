@@ -129,8 +129,8 @@ final class GroupCommit: Sendable {
         if more { Task { self.drainAll() } }
     }
 
-    /// One write transaction on this thread (GRDB's synchronous `write`: in an `async` function the name would
-    /// pick its asynchronous overload, which hops to the writer's queue).
+    /// One write transaction on this thread, counted (GRDB's synchronous `write`: in an `async` function the name
+    /// would pick its asynchronous overload, which hops to the writer's queue).
     private func transaction<T>(_ work: (Database) throws -> T) throws -> T {
         state.withLock { $0.transactions += 1 }
         return try writer.write { db in try work(db) }
@@ -164,8 +164,7 @@ final class GroupCommit: Sendable {
             return
         }
         do {
-            state.withLock { $0.transactions += 1 }
-            try writer.write { db in
+            try transaction { db in
                 for unit in batch { try unit.perform(db, true) }
             }
             for unit in batch { unit.finish(nil) }
@@ -177,8 +176,7 @@ final class GroupCommit: Sendable {
 
     private func runAlone(_ unit: Unit) {
         do {
-            state.withLock { $0.transactions += 1 }
-            try writer.write { db in try unit.perform(db, false) }
+            try transaction { db in try unit.perform(db, false) }
             unit.finish(nil)
         } catch {
             unit.finish(error)
