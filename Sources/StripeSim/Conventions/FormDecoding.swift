@@ -133,8 +133,6 @@ package enum FormDecoding {
     }
 
     /// `+` is a space; `%XX` must be two hex digits and the result valid UTF-8.
-    package static func percentDecode(_ s: Substring) throws(StripeError) -> String { try percentDecode(s.utf8) }
-
     static func percentDecode(_ s: Substring.UTF8View) throws(StripeError) -> String {
         if !s.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(Substring(s)) }
         var bytes: [UInt8] = []
