@@ -52,6 +52,59 @@ import Testing
         return await results.value
     }
 
+    @Test func aLoneWriteThatThrowsLeavesNothingAndTheNextOneCommits() async throws {
+        let queue = try scratch()
+        let commit = GroupCommit(writer: queue)
+        await #expect(throws: Refused(n: 1)) {
+            try await commit.write { db -> Int in
+                try db.execute(sql: "INSERT INTO t (n, v) VALUES (1, 'one')")
+                throw Refused(n: 1)
+            }
+        }
+        let value = try await commit.write { db in
+            try db.execute(sql: "INSERT INTO t (n, v) VALUES (2, 'two')")
+            return db.isInsideTransaction
+        }
+        #expect(value)
+        let stored = try await queue.read { db in try Int.fetchAll(db, sql: "SELECT n FROM t ORDER BY n") }
+        #expect(stored == [0, 2])
+        #expect(try queue.inDatabase { db in db.isInsideTransaction } == false)
+    }
+
+    /// `Database.run`, the hot writes' statement runner: binds every kind of value, reports SQLite's errors as
+    /// `DatabaseError`s naming the statement, refuses a wrong number of values, and leaves its cached statement
+    /// usable after a failure.
+    @Test func runBindsEveryKindOfValueAndReportsSQLiteErrors() throws {
+        let queue = try DatabaseQueue()
+        let insert = "INSERT INTO k (i, d, s, b, z) VALUES (?, ?, ?, ?, ?)"
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE k (i INTEGER, d REAL, s TEXT UNIQUE, b BLOB, z)")
+            let text = "é \"quoted\" \u{1F600}"
+            try db.run(sql: insert, [42.databaseValue, 1.5.databaseValue, text.databaseValue, Data([0, 1, 255]).databaseValue, .null])
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM k"))
+            #expect(row["i"] as Int == 42)
+            #expect(row["d"] as Double == 1.5)
+            #expect(row["s"] as String == text)
+            #expect(row["b"] as Data == Data([0, 1, 255]))
+            #expect((row["z"] as DatabaseValue).isNull)
+
+            let duplicate = [7.databaseValue, DatabaseValue.null, text.databaseValue, DatabaseValue.null, DatabaseValue.null]
+            #expect {
+                try db.run(sql: insert, duplicate)
+            } throws: { error in
+                let error = error as? DatabaseError
+                return error?.resultCode == .SQLITE_CONSTRAINT && error?.sql == insert
+            }
+            #expect {
+                try db.run(sql: insert, [1.databaseValue])
+            } throws: { error in
+                (error as? DatabaseError)?.resultCode == .SQLITE_MISUSE
+            }
+            try db.run(sql: insert, [8.databaseValue, .null, "other".databaseValue, .null, .null])
+            #expect(try Int.fetchAll(db, sql: "SELECT i FROM k ORDER BY i") == [8, 42])
+        }
+    }
+
     @Test func queuedWritesShareOneTransactionAndAFailureRollsBackOnlyItsOwnWork() async throws {
         let queue = try scratch()
         let commit = GroupCommit(writer: queue)

@@ -26,6 +26,31 @@ import Testing
         try? FileManager.default.removeItem(at: dir)
     }
 
+    /// Events skip looking for webhook endpoints while none was ever stored (`StoreHints`); a database reopened
+    /// with an endpoint in it must not: its events still queue deliveries.
+    @Test func endpointsOfAReopenedDatabaseStillReceiveEvents() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("endpoints.sqlite").path
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let first = try await c.post("/v1/customers", "email=before%40example.com")
+            #expect(first.status == 200)
+            #expect(try await c.get("/v1/events")["data.0.pending_webhooks"] == 0)
+            let endpoint = try await c.post(
+                "/v1/webhook_endpoints",
+                "url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&enabled_events[]=customer.created"
+            )
+            #expect(endpoint.status == 200)
+        }
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let r = try await c.post("/v1/customers", "email=after%40example.com")
+            #expect(r.status == 200)
+            let events = try await c.get("/v1/events?type=customer.created")
+            #expect(events["data.0.data.object.email"] == "after@example.com")
+            #expect(events["data.0.pending_webhooks"] == 1)
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
     /// In memory is SQLite's memdb VFS (a flat commit rate as the store grows), one database per server: two
     /// in one process share nothing.
     @Test func eachInMemoryDatabaseIsItsOwnMemdb() async throws {

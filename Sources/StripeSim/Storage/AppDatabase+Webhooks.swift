@@ -83,7 +83,7 @@ extension AppDatabase {
                         arguments: [lane]
                     )
                 else { return nil }
-                let store = Store(db, context(head["account"]))
+                let store = Store(db, context(head["account"]), hints: hints)
                 guard var delivery = try store.find(WebhookDelivery.self, head["id"]) else { return nil }
                 guard let endpoint = try store.webhookEndpoint(anyAccount: delivery.endpoint), !endpoint.deleted,
                     let event = try store.find(Event.self, delivery.event)

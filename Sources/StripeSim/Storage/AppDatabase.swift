@@ -17,6 +17,8 @@ package struct AppDatabase: Sendable {
     let groupCommit: GroupCommit
     /// Hot stored API bodies (see `RenderedCache`), fed by committed writes.
     let renderedCache = RenderedCache()
+    /// What the hot paths may skip (see `StoreHints`).
+    let hints: StoreHints
 
     /// Opens (and migrates) a database.
     /// - Parameter path: a file path for durable state, or `nil` for in-memory.
@@ -43,6 +45,10 @@ package struct AppDatabase: Sendable {
         }
         groupCommit = GroupCommit(writer: writer)
         try Migrations.migrator.migrate(writer)
+        let endpoints = try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM webhookEndpoint)") ?? true
+        }
+        hints = StoreHints(webhookEndpointsMayExist: endpoints)
     }
 
     /// SQLite's `memdb` VFS: a database that lives in this process's memory and goes with it. Unlike
@@ -75,10 +81,11 @@ package struct AppDatabase: Sendable {
         async throws -> (T, Set<Signal>)
     {
         let cache = renderedCache
+        let hints = self.hints
         let (value, signals, _) = try await mapErrors {
             try await groupCommit.write(
                 { db in
-                    let store = Store(db, context)
+                    let store = Store(db, context, hints: hints)
                     let value = try body(store)
                     return (value, store.signals, store.renderedWrites)
                 },
@@ -105,10 +112,10 @@ package struct AppDatabase: Sendable {
     {
         try mapErrorsSync {
             if let queue = memoryQueue {
-                return try queue.unsafeRead { db in try body(Store(db, context)) }
+                return try queue.unsafeRead { db in try body(Store(db, context, hints: hints)) }
             }
-            if oneQuery { return try writer.unsafeRead { db in try body(Store(db, context)) } }
-            return try writer.read { db in try body(Store(db, context)) }
+            if oneQuery { return try writer.unsafeRead { db in try body(Store(db, context, hints: hints)) } }
+            return try writer.read { db in try body(Store(db, context, hints: hints)) }
         }
     }
 
