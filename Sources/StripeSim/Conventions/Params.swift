@@ -185,9 +185,12 @@ package enum ParamValidator {
         for (key, value) in raw.entries {
             out[key] = try convert(value, schema[key]!, name: name(prefix, key))
         }
-        for key in schema.keys.sorted() where schema[key]!.required {
-            if out[key] == nil { throw .parameterMissing(name(prefix, key)) }
+        // The first missing one by name, as before, without sorting every key of the schema on every request.
+        var missing: String?
+        for (key, param) in schema where param.required && out[key] == nil {
+            if missing.map({ key < $0 }) ?? true { missing = key }
         }
+        if let missing { throw .parameterMissing(name(prefix, missing)) }
         return Params(out)
     }
 
@@ -229,7 +232,8 @@ package enum ParamValidator {
                 if let t = scalarText(value), value != .null { return .string(t) }
                 throw .invalidString(name)
             }
-            if let max, s.count > max { throw .stringTooLong(name, max: max) }
+            // Characters are never more than UTF-8 bytes: only a long string needs counting them.
+            if let max, s.utf8.count > max, s.count > max { throw .stringTooLong(name, max: max) }
             return .string(s)
         case .integer(let min, let max):
             let n: Int
