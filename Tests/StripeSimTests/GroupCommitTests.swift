@@ -80,7 +80,10 @@ import Testing
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE k (i INTEGER, d REAL, s TEXT UNIQUE, b BLOB, z)")
             let text = "é \"quoted\" \u{1F600}"
-            try db.run(sql: insert, [42.databaseValue, 1.5.databaseValue, text.databaseValue, Data([0, 1, 255]).databaseValue, .null])
+            try db.run(
+                sql: insert,
+                [42.databaseValue, 1.5.databaseValue, text.databaseValue, Data([0, 1, 255]).databaseValue, .null]
+            )
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM k"))
             #expect(row["i"] as Int == 42)
             #expect(row["d"] as Double == 1.5)
@@ -88,7 +91,9 @@ import Testing
             #expect(row["b"] as Data == Data([0, 1, 255]))
             #expect((row["z"] as DatabaseValue).isNull)
 
-            let duplicate = [7.databaseValue, DatabaseValue.null, text.databaseValue, DatabaseValue.null, DatabaseValue.null]
+            let duplicate = [
+                7.databaseValue, DatabaseValue.null, text.databaseValue, DatabaseValue.null, DatabaseValue.null,
+            ]
             #expect {
                 try db.run(sql: insert, duplicate)
             } throws: { error in
