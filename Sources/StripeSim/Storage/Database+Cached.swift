@@ -18,11 +18,12 @@ extension Database {
     /// through generic sequence code and binds each value in a nested closure, which cost as much as SQLite's own
     /// insert (about 55,000 instructions for a customer's ten values); this binds with one call per value.
     /// It skips GRDB's per-statement bookkeeping (transaction observers, of which the simulator registers none),
-    /// so it is for statements inside the write transactions of `GroupCommit` and for their `BEGIN`/`COMMIT`.
+    /// so it is for statements inside write transactions (`Store`'s writes) and for `GroupCommit`'s
+    /// `BEGIN`/`COMMIT`/savepoints. Every parameter is bound on every run (the count is checked), so earlier
+    /// bindings need no clearing first; they are cleared after the step, with the reset that ends it.
     func run(sql: String, _ values: [DatabaseValue] = []) throws {
         let handle = try cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
