@@ -107,6 +107,78 @@ import Testing
     }
 }
 
+extension PersistenceTests {
+    /// Migration v7 rebuilds the resource tables without AUTOINCREMENT: every row keeps its `seq`, every index is
+    /// made again, and what is created afterwards still lists first.
+    @Test func v7KeepsEveryRowItsSeqAndTheIndexes() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("v6.sqlite").path
+        let account = APIKeyAuth.accountID(forKeySuffix: "alice")  // `TestApp`'s key, sk_test_alice
+        let ids = ["cus_old1", "cus_old2", "cus_old3"]
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v6: customers keep their rendered API body")
+        let before = try await old.write { db in
+            for (i, id) in ids.enumerated() {
+                var customer = Customer(id: id, created: 1_700_000_000 + i, invoicePrefix: "OLD\(i)")
+                customer.email = "o@x.io"
+                try db.execute(
+                    sql: "INSERT INTO customer (id, account, created, body, email) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, account, customer.created, customer.jsonBody.serialized(pretty: false), "o@x.io"]
+                )
+            }
+            // A gap, as an account reset leaves: AUTOINCREMENT would go on from 4.
+            try db.execute(
+                sql: "INSERT INTO event (id, account, created, body, type) VALUES ('evt_a', 'x', 1, '{}', 't')"
+            )
+            try db.execute(sql: "DELETE FROM event")
+            return try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        }
+        try old.close()
+
+        try Migrations.migrator.migrate(DatabaseQueue(path: path))
+        let check = try DatabaseQueue(path: path)
+        try await check.read { db in
+            let tables = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table'")
+            #expect(tables.filter { $0.contains("AUTOINCREMENT") }.count == 1)  // `job`
+            #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_sequence") == [])
+            #expect(
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+                    == before
+            )
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, id, email FROM customer ORDER BY seq")
+            #expect(rows.map { $0["seq"] as Int } == [1, 2, 3])
+            #expect(rows.map { $0["id"] as String } == ids)
+            #expect(rows.allSatisfy { $0["email"] == "o@x.io" })
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+        }
+        try check.close()
+
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            let new = try await c.post("/v1/customers", "email=n%40x.io").id
+            let list = try await c.get("/v1/customers")
+            #expect(list["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [new] + ids.reversed())
+            #expect(try await c.get("/v1/customers/cus_old2")["invoice_prefix"] == "OLD1")
+            let search = try await c.get("/v1/customers/search?query=email%3A%27o%40x.io%27")
+            #expect(search["data"]?.arrayValue?.count == 3)
+            let event = try await c.get("/v1/events")["data.0"]
+            #expect(event?["data"]?["object"]?["id"]?.stringValue == new)
+        }
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            // Seq of new rows: past the last one, never reusing a live row's.
+            let next = try await c.post("/v1/customers", "name=later").id
+            #expect(try await c.get("/v1/customers?limit=1")["data.0.id"]?.stringValue == next)
+        }
+        // The inserts since went without `sqlite_sequence`: SQLite took the edited schema.
+        let reopened = try DatabaseQueue(path: path)
+        #expect(
+            try await reopened.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_sequence") } == []
+        )
+        #expect(try await reopened.read { db in try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM customer") } == 5)
+        try reopened.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
 /// The real binary on a socket: restart and `kill -9` survival.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct LiveServerTests {
     @Test func gracefulRestartKeepsState() async throws {
