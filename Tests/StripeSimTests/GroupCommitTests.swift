@@ -74,7 +74,7 @@ import Testing
     /// `Database.run`, the hot writes' statement runner: binds every kind of value, reports SQLite's errors as
     /// `DatabaseError`s naming the statement, refuses a wrong number of values, and leaves its cached statement
     /// usable after a failure.
-    @Test func runBindsEveryKindOfValueAndReportsSQLiteErrors() throws {
+    @Test func runAndTextBindEveryKindOfValueAndReportSQLiteErrors() throws {
         let queue = try DatabaseQueue()
         let insert = "INSERT INTO k (i, d, s, b, z) VALUES (?, ?, ?, ?, ?)"
         try queue.write { db in
@@ -107,6 +107,26 @@ import Testing
             }
             try db.run(sql: insert, [8.databaseValue, .null, "other".databaseValue, .null, .null])
             #expect(try Int.fetchAll(db, sql: "SELECT i FROM k ORDER BY i") == [8, 42])
+
+            // `text`: the first column of the first row, bound the same way; nil for no row or NULL.
+            let query = "SELECT s FROM k WHERE i = ? AND d IS ?"
+            #expect(try db.text(sql: query, [42.databaseValue, 1.5.databaseValue]) == text)
+            #expect(try db.text(sql: query, [42.databaseValue, DatabaseValue.null]) == nil)
+            #expect(try db.text(sql: "SELECT z FROM k WHERE i = ?", [8.databaseValue]) == nil)
+            #expect(try db.text(sql: "SELECT '' FROM k WHERE i = ?", [8.databaseValue]) == "")
+            #expect(try db.text(sql: "SELECT i FROM k WHERE s = ?", ["other".databaseValue]) == "8")
+            #expect {
+                try db.text(sql: query, [1.databaseValue])
+            } throws: { error in
+                (error as? DatabaseError)?.resultCode == .SQLITE_MISUSE
+            }
+            #expect {
+                try db.text(sql: "SELECT abs(?)", [Int64.min.databaseValue])
+            } throws: { error in
+                (error as? DatabaseError)?.sql == "SELECT abs(?)"
+            }
+            // After an error the statement is reusable.
+            #expect(try db.text(sql: query, [42.databaseValue, 1.5.databaseValue]) == text)
         }
     }
 

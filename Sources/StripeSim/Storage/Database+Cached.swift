@@ -22,12 +22,33 @@ extension Database {
     /// `BEGIN`/`COMMIT`/savepoints. Every parameter is bound on every run (the count is checked), so earlier
     /// bindings need no clearing first; they are cleared after the step, with the reset that ends it.
     func run(sql: String, _ values: [DatabaseValue] = []) throws {
+        let handle = try boundStatement(sql, values)
+        defer { finish(handle) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else { throw failure(code, sql) }
+    }
+
+    /// The first column of the first row of a cached query with `values` bound as `run` binds them (`nil` when
+    /// there is no row, or the value is NULL). The one-row reads every retrieve that misses the `RenderedCache`
+    /// makes (`Store.rendered`, `Store.find`): GRDB's `fetchOne` spends twice SQLite's own lookup on arguments,
+    /// a cursor and a row adapter.
+    func text(sql: String, _ values: [DatabaseValue]) throws -> String? {
+        let handle = try boundStatement(sql, values)
+        defer { finish(handle) }
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW:
+            guard let bytes = sqlite3_column_text(handle, 0) else { return nil }
+            let count = Int(sqlite3_column_bytes(handle, 0))
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        case SQLITE_DONE: return nil
+        case let code: throw failure(code, sql)
+        }
+    }
+
+    /// The cached statement of `sql`, reset, with every parameter bound from `values` (the count is checked).
+    private func boundStatement(_ sql: String, _ values: [DatabaseValue]) throws -> SQLiteStatement {
         let handle = try cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(handle)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
         guard sqlite3_bind_parameter_count(handle) == CInt(values.count) else {
             throw DatabaseError(
                 resultCode: .SQLITE_MISUSE,
@@ -52,11 +73,19 @@ extension Database {
                     sqlite3_bind_blob(handle, index, bytes.baseAddress, CInt(bytes.count), sqliteTransient)
                 }
             }
-            guard code == SQLITE_OK else { throw failure(code, sql) }
+            guard code == SQLITE_OK else {
+                finish(handle)
+                throw failure(code, sql)
+            }
             index += 1
         }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else { throw failure(code, sql) }
+        return handle
+    }
+
+    /// Ends a run: the reset releases what the step held, and the bindings go with it.
+    private func finish(_ handle: SQLiteStatement) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     private func failure(_ code: CInt, _ sql: String) -> DatabaseError {

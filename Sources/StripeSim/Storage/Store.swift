@@ -239,10 +239,9 @@ package final class Store {
 
     /// One text column (or expression) of the account's row `id`.
     private func column<T: StoredResource>(_ expression: String, of type: T.Type, _ id: String) throws -> String? {
-        try String.fetchOne(
-            cached: db,
+        try db.text(
             sql: "SELECT \(expression) FROM \(T.table) WHERE id = ? AND account = ?",
-            arguments: [id, account]
+            [id.databaseValue, account.databaseValue]
         )
     }
 
