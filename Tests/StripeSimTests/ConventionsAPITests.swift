@@ -124,6 +124,22 @@ import Testing
         }
     }
 
+    /// A POST's parameters come from its query string and its body together; the body's win a clash.
+    @Test func postParametersComeFromTheQueryStringAndTheBody() async throws {
+        try await TestApp().run { c in
+            let both = try await c.post("/v1/customers?name=Query&metadata[q]=1", "email=b%40x.io&description=Body")
+            #expect(both.status == 200)
+            #expect(both["name"] == "Query" && both["email"] == "b@x.io" && both["description"] == "Body")
+            #expect(both["metadata.q"] == "1")
+            let clash = try await c.post("/v1/customers?name=Query", "name=Body")
+            #expect(clash["name"] == "Body")
+            let queryOnly = try await c.post("/v1/customers?name=Query", "")
+            #expect(queryOnly["name"] == "Query")
+            let bad = try await c.post("/v1/customers?nope=1", "name=Body")
+            #expect(bad.status == 400 && bad["error.code"] == "parameter_unknown" && bad["error.param"] == "nope")
+        }
+    }
+
     @Test(arguments: [
         "a=%zz", "metadata[a][b][c][d][e][f][g][h][i][j][k][l][m][n]=1", "expand[1]=x", "name[x]=1",
         "email=notanemail", "balance=1.5", "tax_exempt=maybe", "preferred_locales=en", "shipping[name]=x",

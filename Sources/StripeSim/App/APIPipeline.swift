@@ -171,6 +171,8 @@ package struct APIPipeline: Sendable {
                 }
                 for (k, v) in h.entries { raw[k] = v }
                 bodyJSON = json
+            } else if raw.isEmpty {
+                raw = try FormDecoding.decode(bodyText)  // (the usual POST: no query string to merge into)
             } else {
                 for (k, v) in try FormDecoding.decode(bodyText).entries { raw[k] = v }
             }
