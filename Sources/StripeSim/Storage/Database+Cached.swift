@@ -6,15 +6,11 @@ import GRDBSQLite
 // is parsed once per connection and kept in GRDB's statement cache, not re-prepared on every request.
 
 extension Database {
-    /// `execute(sql:arguments:)` through the connection's statement cache.
-    func executeCached(sql: String, arguments: StatementArguments = []) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-
     /// Runs a cached statement that returns no rows (an `INSERT`, `UPDATE`, `BEGIN`, `COMMIT`…) with `values`
     /// bound by position straight into SQLite.
     ///
-    /// The writes every request makes go through here. GRDB's `execute(arguments:)` builds `StatementArguments`
+    /// Every write the store makes goes through here (resources, events, deliveries, idempotency records, jobs),
+    /// and so do the transactions around them. GRDB's `execute(arguments:)` builds `StatementArguments`
     /// through generic sequence code and binds each value in a nested closure, which cost as much as SQLite's own
     /// insert (about 55,000 instructions for a customer's ten values); this binds with one call per value.
     /// It skips GRDB's per-statement bookkeeping (transaction observers, of which the simulator registers none),

@@ -23,9 +23,12 @@ extension Store {
         testClock: String? = nil,
         payload: JSONValue = [:]
     ) throws {
-        try database.executeCached(
+        try database.run(
             sql: "INSERT INTO job (account, kind, target, dueAt, testClock, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [account, kind, target, dueAtMillis, testClock, payload.serialized(pretty: false)]
+            [
+                account.databaseValue, kind.databaseValue, target.databaseValue, dueAtMillis.databaseValue,
+                testClock.databaseValue, payload.serialized(pretty: false).databaseValue,
+            ]
         )
         signals.insert(.jobsScheduled)
     }
@@ -33,10 +36,10 @@ extension Store {
     /// Removes pending jobs of `kinds` for `target` (e.g. a canceled payment's settlement).
     package func cancelJobs(target: String, kinds: [String]) throws {
         guard !kinds.isEmpty else { return }
-        try database.executeCached(
+        try database.run(
             sql:
                 "DELETE FROM job WHERE account = ? AND target = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))",
-            arguments: StatementArguments([account, target] + kinds)
+            ([account, target] + kinds).map(\.databaseValue)
         )
     }
 
@@ -52,7 +55,7 @@ extension Store {
 
     /// Deletes a job once it ran (in the same transaction as its effects).
     package func finish(_ job: Job) throws {
-        try database.executeCached(sql: "DELETE FROM job WHERE seq = ?", arguments: [job.seq])
+        try database.run(sql: "DELETE FROM job WHERE seq = ?", [job.seq.databaseValue])
     }
 }
 

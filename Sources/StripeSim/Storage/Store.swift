@@ -388,12 +388,16 @@ package final class Store {
     }
 
     package func saveIdempotencyRecord(key: String, _ record: IdempotencyRecord) throws {
-        try db.executeCached(
+        try db.run(
             sql: """
                 INSERT OR REPLACE INTO idempotencyKey (account, key, fingerprint, status, body, requestID, created)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, key, record.fingerprint, record.status, record.body, record.requestID, now]
+            [
+                account.databaseValue, key.databaseValue, record.fingerprint.databaseValue,
+                record.status.databaseValue, record.body.databaseValue, record.requestID.databaseValue,
+                now.databaseValue,
+            ]
         )
     }
 }
