@@ -24,6 +24,12 @@ import Testing
         let spliced = try #require(JSONValue.parse(event.storedBody(objectText: object.serialized())))
         #expect(spliced == event.jsonBody)
         #expect(try Event(jsonBody: spliced) == event)
+        // Written from its members in order: byte for byte what serialising `jsonBody` gives.
+        #expect(event.jsonBodyText == event.jsonBody.serialized(pretty: false))
+        var bare = event
+        (bare.previousAttributes, bare.requestID, bare.idempotencyKey, bare.testClock) = (nil, nil, "ik", "clock_1")
+        #expect(bare.jsonBodyText == bare.jsonBody.serialized(pretty: false))
+        #expect(try Event(jsonBody: #require(JSONValue.parse(bare.jsonBodyText))) == bare)
     }
 
     @Test func everyChangeWritesAnEvent() async throws {

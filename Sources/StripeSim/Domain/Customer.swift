@@ -38,7 +38,9 @@ package struct Customer: StoredResource, JSONBodyRepresentable, Equatable {
     ]
 
     package static let keepsRendered = true
-    package func apiBody() -> JSONValue { render() }
+    package func apiBodyText() -> String {
+        deleted ? Self.deletedStub(id).serialized() : JSONValue.serializedObject(apiMembers)
+    }
 
     package var columns: [String: IndexValue] {
         [
@@ -50,31 +52,37 @@ package struct Customer: StoredResource, JSONBodyRepresentable, Equatable {
     /// The wire shape (API version 2026-06-24): every field present, null when unset.
     package func render() -> JSONValue {
         if deleted { return Self.deletedStub(id) }
-        return [
-            "id": .string(id), "object": "customer",
-            "address": address ?? .null,
-            "balance": .int(balance),
-            "business_name": .optional(businessName),
-            "created": .int(created),
-            "currency": .optional(currency),
-            "customer_account": .optional(customerAccount),
-            "default_source": nil,
-            "delinquent": false,
-            "description": .optional(description),
-            "discount": nil,
-            "email": .optional(email),
-            "individual_name": .optional(individualName),
-            "invoice_prefix": .string(invoicePrefix),
-            "invoice_settings": invoiceSettings,
-            "livemode": false,
-            "metadata": .stringMap(metadata),
-            "name": .optional(name),
-            "next_invoice_sequence": .int(nextInvoiceSequence),
-            "phone": .optional(phone),
-            "preferred_locales": .strings(preferredLocales),
-            "shipping": shipping ?? .null,
-            "tax_exempt": .string(taxExempt),
-            "test_clock": .optional(testClock),
+        return .object(Dictionary(uniqueKeysWithValues: apiMembers))
+    }
+
+    /// The wire shape's members in Stripe's order (`id`, `object`, then by key): `render()` and the stored API
+    /// body (`apiBodyText`, written without a dictionary) both come from here.
+    private var apiMembers: [(key: String, value: JSONValue)] {
+        [
+            ("id", .string(id)), ("object", "customer"),
+            ("address", address ?? .null),
+            ("balance", .int(balance)),
+            ("business_name", .optional(businessName)),
+            ("created", .int(created)),
+            ("currency", .optional(currency)),
+            ("customer_account", .optional(customerAccount)),
+            ("default_source", nil),
+            ("delinquent", false),
+            ("description", .optional(description)),
+            ("discount", nil),
+            ("email", .optional(email)),
+            ("individual_name", .optional(individualName)),
+            ("invoice_prefix", .string(invoicePrefix)),
+            ("invoice_settings", invoiceSettings),
+            ("livemode", false),
+            ("metadata", .stringMap(metadata)),
+            ("name", .optional(name)),
+            ("next_invoice_sequence", .int(nextInvoiceSequence)),
+            ("phone", .optional(phone)),
+            ("preferred_locales", .strings(preferredLocales)),
+            ("shipping", shipping ?? .null),
+            ("tax_exempt", .string(taxExempt)),
+            ("test_clock", .optional(testClock)),
         ]
     }
 
@@ -257,16 +265,34 @@ extension Customer {
 // MARK: - Storage (read on every customer request: no Codable)
 
 extension Customer {
-    package var jsonBody: JSONValue {
+    package var jsonBody: JSONValue { .object(Dictionary(uniqueKeysWithValues: stateMembers)) }
+    package var jsonBodyText: String { JSONValue.serializedObject(stateMembers, pretty: false) }
+
+    /// The stored state's members, in the order serialising `jsonBody` gives (`id`, then by key).
+    private var stateMembers: [(key: String, value: JSONValue)] {
         [
-            "id": .string(id), "created": .int(created), "email": .optional(email), "name": .optional(name),
-            "description": .optional(description), "phone": .optional(phone), "businessName": .optional(businessName),
-            "individualName": .optional(individualName), "address": address ?? .null, "shipping": shipping ?? .null,
-            "balance": .int(balance), "currency": .optional(currency), "invoicePrefix": .string(invoicePrefix),
-            "nextInvoiceSequence": .int(nextInvoiceSequence), "invoiceSettings": invoiceSettings,
-            "metadata": .stringMap(metadata), "preferredLocales": .strings(preferredLocales),
-            "taxExempt": .string(taxExempt), "tax": tax ?? .null, "testClock": .optional(testClock),
-            "customerAccount": .optional(customerAccount), "deleted": .bool(deleted),
+            ("id", .string(id)),
+            ("address", address ?? .null),
+            ("balance", .int(balance)),
+            ("businessName", .optional(businessName)),
+            ("created", .int(created)),
+            ("currency", .optional(currency)),
+            ("customerAccount", .optional(customerAccount)),
+            ("deleted", .bool(deleted)),
+            ("description", .optional(description)),
+            ("email", .optional(email)),
+            ("individualName", .optional(individualName)),
+            ("invoicePrefix", .string(invoicePrefix)),
+            ("invoiceSettings", invoiceSettings),
+            ("metadata", .stringMap(metadata)),
+            ("name", .optional(name)),
+            ("nextInvoiceSequence", .int(nextInvoiceSequence)),
+            ("phone", .optional(phone)),
+            ("preferredLocales", .strings(preferredLocales)),
+            ("shipping", shipping ?? .null),
+            ("tax", tax ?? .null),
+            ("taxExempt", .string(taxExempt)),
+            ("testClock", .optional(testClock)),
         ]
     }
 

@@ -25,11 +25,29 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
 
     /// Stored as a flat JSON object (see `JSONBodyRepresentable`).
     package var jsonBody: JSONValue {
+        var members = Dictionary(uniqueKeysWithValues: membersButObject)
+        members["object"] = object
+        return .object(members)
+    }
+
+    package var jsonBodyText: String {
+        var members = membersButObject
+        members.insert(("object", object), at: 1)
+        return JSONValue.serializedObject(members, pretty: false)
+    }
+
+    /// `jsonBody`'s members but `object`, in the order serialising it gives (`id`, then by key).
+    private var membersButObject: [(key: String, value: JSONValue)] {
         [
-            "id": .string(id), "created": .int(created), "type": .string(type), "object": object,
-            "previousAttributes": previousAttributes ?? .null, "requestID": .optional(requestID),
-            "idempotencyKey": .optional(idempotencyKey), "apiVersion": .string(apiVersion),
-            "pendingWebhooks": .int(pendingWebhooks), "testClock": .optional(testClock),
+            ("id", .string(id)),
+            ("apiVersion", .string(apiVersion)),
+            ("created", .int(created)),
+            ("idempotencyKey", .optional(idempotencyKey)),
+            ("pendingWebhooks", .int(pendingWebhooks)),
+            ("previousAttributes", previousAttributes ?? .null),
+            ("requestID", .optional(requestID)),
+            ("testClock", .optional(testClock)),
+            ("type", .string(type)),
         ]
     }
 
@@ -37,9 +55,7 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
     /// already made for the response (`Store.insert` returns it), so a snapshot event does not serialise its
     /// object a second time.
     func storedBody(objectText: String) -> String {
-        var rest = jsonBody
-        rest["object"] = nil
-        let text = rest.serialized(pretty: false)  // `{"apiVersion":…}`: never empty, it always has an id
+        let text = JSONValue.serializedObject(membersButObject, pretty: false)  // `{"id":…}`: never empty
         return #"{"object":"# + objectText + "," + text.dropFirst()
     }
 

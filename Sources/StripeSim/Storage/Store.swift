@@ -15,21 +15,27 @@ package protocol StoredResource: Codable, Sendable {
     /// Whether the table keeps the API body beside `body` (column `rendered`): a retrieve then answers with
     /// the stored text, no decoding or rendering (`Store.rendered`).
     static var keepsRendered: Bool { get }
-    /// The API body (what a retrieve answers), when `keepsRendered`.
-    func apiBody() -> JSONValue
+    /// The API body's text (what a retrieve answers), when `keepsRendered`.
+    func apiBodyText() -> String
 }
 
 extension StoredResource {
     package var columns: [String: IndexValue] { [:] }
     package static var keepsRendered: Bool { false }
-    package func apiBody() -> JSONValue { .null }
+    package func apiBodyText() -> String { JSONValue.null.serialized() }
 }
 
 /// A stored resource whose `body` is written and read as a `JSONValue` directly, skipping `Codable` (the
 /// hot paths: every write stores an event).
 package protocol JSONBodyRepresentable {
     var jsonBody: JSONValue { get }
+    /// `jsonBody` serialised compactly (a type may write it without building `jsonBody`).
+    var jsonBodyText: String { get }
     init(jsonBody: JSONValue) throws
+}
+
+extension JSONBodyRepresentable {
+    package var jsonBodyText: String { jsonBody.serialized(pretty: false) }
 }
 
 /// A column value.
@@ -154,7 +160,7 @@ package final class Store {
     }()
 
     private func encode<T: Encodable>(_ v: T) throws -> String {
-        if let fast = v as? any JSONBodyRepresentable { return fast.jsonBody.serialized(pretty: false) }
+        if let fast = v as? any JSONBodyRepresentable { return fast.jsonBodyText }
         return String(decoding: try Self.encoder.encode(v), as: UTF8.self)
     }
 
@@ -170,19 +176,13 @@ package final class Store {
 
     // MARK: Resources
 
-    /// Inserts a resource. For a resource that `keepsRendered`, also stores its API body (`rendered`, or
-    /// rendered now) and returns that text, so the response can reuse it. `body`: the stored body when the caller
-    /// has it serialised already (it must be what encoding `value` would give, up to whitespace and key order).
+    /// Inserts a resource. For a resource that `keepsRendered`, also stores its API body (`apiBodyText`) and
+    /// returns that text, so the response can reuse it. `body`: the stored body when the caller has it serialised
+    /// already (it must be what encoding `value` would give, up to whitespace and key order).
     @discardableResult
-    package func insert<T: StoredResource>(
-        _ value: T,
-        rendered: JSONValue? = nil,
-        body: String? = nil
-    ) throws
-        -> String?
-    {
+    package func insert<T: StoredResource>(_ value: T, body: String? = nil) throws -> String? {
         if T.self == WebhookEndpoint.self { hints.webhookEndpointsMayExist = true }
-        let (names, values, text) = try writtenColumns(value, rendered: rendered, body: body)
+        let (names, values, text) = try writtenColumns(value, body: body)
         try db.run(
             sql: WriteStatements.sql(for: T.self, names).insert,
             [value.id.databaseValue, account.databaseValue, value.created.databaseValue] + values
@@ -192,8 +192,8 @@ package final class Store {
 
     /// Updates a resource (and its `rendered` API body, as `insert`).
     @discardableResult
-    package func update<T: StoredResource>(_ value: T, rendered: JSONValue? = nil) throws -> String? {
-        let (names, values, text) = try writtenColumns(value, rendered: rendered, body: nil)
+    package func update<T: StoredResource>(_ value: T) throws -> String? {
+        let (names, values, text) = try writtenColumns(value, body: nil)
         try db.run(
             sql: WriteStatements.sql(for: T.self, names).update,
             values + [value.id.databaseValue, account.databaseValue]
@@ -205,14 +205,13 @@ package final class Store {
     /// filter columns, with the rendered text.
     private func writtenColumns<T: StoredResource>(
         _ value: T,
-        rendered: JSONValue?,
         body: String?
     ) throws
         -> (names: [String], values: [DatabaseValue], rendered: String?)
     {
         var names = ["body"]
         var values: [DatabaseValue] = [(try body ?? encode(value)).databaseValue]
-        let text = T.keepsRendered ? (rendered ?? value.apiBody()).serialized() : nil
+        let text = T.keepsRendered ? value.apiBodyText() : nil
         if let text {
             names.append("rendered")
             values.append(text.databaseValue)
@@ -230,7 +229,7 @@ package final class Store {
     package func rendered<T: StoredResource>(_ type: T.Type, _ id: String) throws -> String? {
         guard let text = try column("IFNULL(rendered, '')", of: T.self, id) else { return nil }
         if !text.isEmpty { return text }
-        return try find(T.self, id)?.apiBody().serialized()  // written before the column existed
+        return try find(T.self, id)?.apiBodyText()  // written before the column existed
     }
 
     package func find<T: StoredResource>(_ type: T.Type, _ id: String) throws -> T? {
@@ -304,7 +303,7 @@ package final class Store {
         // `id` stands in for a body written before the column existed (rendered from its state below).
         let rows = try pageRows(T.self, column: "IFNULL(rendered, id)", where: filters, page: page)
         let items = try rows.items.map { text in
-            text.hasPrefix("{") ? text : try get(T.self, text).apiBody().serialized()
+            text.hasPrefix("{") ? text : try get(T.self, text).apiBodyText()
         }
         return Page(items: items, hasMore: rows.hasMore)
     }

@@ -56,7 +56,7 @@ struct CustomersController {
         }
         try customer.apply(req.params)
         let json = customer.render()
-        let body = try store.insert(customer, rendered: json)
+        let body = try store.insert(customer)
         try store.emit("customer.created", json, objectText: body)
         return body.map(APIAnswer.rendered) ?? .json(json)
     }
@@ -76,7 +76,7 @@ struct CustomersController {
         try customer.apply(req.params)
         let after = customer.render()
         guard after != before else { return .json(after) }
-        let body = try store.update(customer, rendered: after)
+        let body = try store.update(customer)
         try store.emit("customer.updated", after, previous: before, objectText: body)
         return body.map(APIAnswer.rendered) ?? .json(after)
     }
