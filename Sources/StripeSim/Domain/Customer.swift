@@ -52,7 +52,7 @@ package struct Customer: StoredResource, JSONBodyRepresentable, Equatable {
     /// The wire shape (API version 2026-06-24): every field present, null when unset.
     package func render() -> JSONValue {
         if deleted { return Self.deletedStub(id) }
-        return .object(Dictionary(uniqueKeysWithValues: apiMembers))
+        return .object(apiMembers)
     }
 
     /// The wire shape's members in Stripe's order (`id`, `object`, then by key): `render()` and the stored API
@@ -265,7 +265,7 @@ extension Customer {
 // MARK: - Storage (read on every customer request: no Codable)
 
 extension Customer {
-    package var jsonBody: JSONValue { .object(Dictionary(uniqueKeysWithValues: stateMembers)) }
+    package var jsonBody: JSONValue { .object(stateMembers) }
     package var jsonBodyText: String { JSONValue.serializedObject(stateMembers, pretty: false) }
 
     /// The stored state's members, in the order serialising `jsonBody` gives (`id`, then by key).

@@ -25,9 +25,7 @@ package struct Event: StoredResource, JSONBodyRepresentable, Equatable {
 
     /// Stored as a flat JSON object (see `JSONBodyRepresentable`).
     package var jsonBody: JSONValue {
-        var members = Dictionary(uniqueKeysWithValues: membersButObject)
-        members["object"] = object
-        return .object(members)
+        .object(membersButObject + [("object", object)])
     }
 
     package var jsonBodyText: String {
@@ -117,7 +115,22 @@ extension Store {
     )
         throws -> Event
     {
-        var event = Event(
+        var event = newEvent(type, object, previous: previous, automatic: automatic)
+        try insertQueuingWebhooks(&event, objectText: objectText)
+        return event
+    }
+
+    /// Records the `type` event of an object just created, given only as its stored API body (the text
+    /// `Store.insert` returned), as `emit` would: a create has nothing to diff, and the event is stored with that
+    /// text spliced in (`Event.storedBody`), so the object need not exist as a `JSONValue` (rendering one was a
+    /// twentieth of a create). Returns nothing: the `Event` made here has no `object` value.
+    package func emitCreated(_ type: String, objectText: String) throws {
+        var event = newEvent(type, .null, previous: nil, automatic: false)
+        try insertQueuingWebhooks(&event, objectText: objectText)
+    }
+
+    private func newEvent(_ type: String, _ object: JSONValue, previous: JSONValue?, automatic: Bool) -> Event {
+        Event(
             id: ids.make("evt"),
             created: eventTime ?? now,
             type: type,
@@ -128,8 +141,6 @@ extension Store {
             apiVersion: StripeVersion.current,
             testClock: eventClock ?? context.runningClock
         )
-        try insertQueuingWebhooks(&event, objectText: objectText)
-        return event
     }
 
     /// Records a thin v2 event (`object: v2.core.event`) about a v2 object.

@@ -60,6 +60,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
+    /// An object of distinct members (a later one would replace an earlier one), its dictionary sized once.
+    package static func object(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+        var dictionary = [String: JSONValue](minimumCapacity: members.count)
+        for member in members { dictionary[member.key] = member.value }
+        return .object(dictionary)
+    }
+
     /// `.string(s)` or `.null`.
     package static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
     package static func optional(_ i: Int?) -> JSONValue { i.map(JSONValue.int) ?? .null }

@@ -55,10 +55,9 @@ struct CustomersController {
             store.eventClock = clockID
         }
         try customer.apply(req.params)
-        let json = customer.render()
-        let body = try store.insert(customer)
-        try store.emit("customer.created", json, objectText: body)
-        return body.map(APIAnswer.rendered) ?? .json(json)
+        let body = try store.insert(customer) ?? customer.apiBodyText()  // (a customer's is always returned)
+        try store.emitCreated("customer.created", objectText: body)
+        return .rendered(body)
     }
 
     /// Answers with the stored API body (a deleted customer's is its `deleted: true` stub).
