@@ -108,6 +108,37 @@ import Testing
         #expect(FormDecoding.splitKey("a[b]c") == ["a[b]c"])
     }
 
+    /// `RawHash` keeps insertion order through replacing and removing, searched in order while small and through
+    /// its index once large; equality is member by member, in order.
+    @Test func rawHashOrderAcrossItsIndex() throws {
+        for count in [3, 16, 17, 40] {
+            var h = RawHash()
+            for n in 0..<count { h["k\(n)"] = .string("\(n)") }
+            h["k1"] = .string("one")  // replaced in place
+            h["k0"] = nil  // removed
+            h["k0"] = .string("back")  // appended again
+            h["absent"] = nil
+            let expected = (1..<count).map { "k\($0)" } + ["k0"]
+            #expect(h.keys == expected, "\(count)")
+            #expect(h.entries.map(\.key) == expected)
+            #expect(h["k1"] == .string("one") && h["k0"] == .string("back") && h["absent"] == nil)
+            #expect(h["k\(count - 1)"] == .string("\(count - 1)"))
+            var same = RawHash()
+            for (k, v) in h.entries { same[k] = v }
+            #expect(same == h)
+            same["k1"] = .string("other")
+            #expect(same != h)
+        }
+        #expect(RawHash.make(["a": .null, "b": .null]) != RawHash.make(["b": .null, "a": .null]))
+        let many = try decode((0..<500).map { "metadata[m\($0)]=\($0)" }.joined(separator: "&") + "&metadata[m7]=again")
+        guard case .hash(let metadata) = many["metadata"] else {
+            Issue.record("metadata is not a hash")
+            return
+        }
+        #expect(metadata.keys.count == 500 && metadata.keys.first == "m0" && metadata.keys.last == "m499")
+        #expect(metadata["m7"] == .string("again") && metadata["m499"] == .string("499"))
+    }
+
     /// Emails are checked on bytes when ASCII, through `Character`s otherwise; both read the same rules.
     @Test(arguments: [
         ("a@b.co", true), ("jenny.rosen@example.com", true), ("@b.co", false), ("a@b", false), ("a@.b.co", false),

@@ -15,23 +15,59 @@ package indirect enum RawParam: Sendable, Equatable {
 }
 
 /// An insertion-ordered string-keyed map, so the first offending parameter is the one reported.
+///
+/// A list of members searched in order: a request names a handful of parameters at each level, and comparing a
+/// few short keys costs less than hashing one (a hash map here was a fifth of decoding a form body). A hash map
+/// indexes the members once there are more than `indexedFrom`, so a request with thousands of keys (at most
+/// `FormDecoding.maxPairs`) stays linear.
 package struct RawHash: Sendable, Equatable {
-    package private(set) var keys: [String] = []
-    package private(set) var values: [String: RawParam] = [:]
+    private var members: [(key: String, value: RawParam)] = []
+    /// Each key's position in `members`, kept once `members` grows past `indexedFrom`.
+    private var index: [String: Int]?
+    private static let indexedFrom = 16
 
     package init() {}
 
+    package var keys: [String] { members.map(\.key) }
+
     package subscript(key: String) -> RawParam? {
-        get { values[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if values[key] == nil, newValue != nil { keys.append(key) }
-            if newValue == nil { keys.removeAll { $0 == key } }
-            values[key] = newValue
+            switch (position(of: key), newValue) {
+            case (let at?, let value?): members[at].value = value
+            case (nil, let value?):
+                members.append((key, value))
+                if index != nil {
+                    index?[key] = members.count - 1
+                } else if members.count > Self.indexedFrom {
+                    reindex()
+                }
+            case (let at?, nil):
+                members.remove(at: at)
+                if index != nil { reindex() }
+            case (nil, nil): break
+            }
         }
     }
 
-    package var isEmpty: Bool { keys.isEmpty }
-    package var entries: [(key: String, value: RawParam)] { keys.map { ($0, values[$0]!) } }
+    package var isEmpty: Bool { members.isEmpty }
+    package var entries: [(key: String, value: RawParam)] { members }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    private mutating func reindex() {
+        var positions = [String: Int](minimumCapacity: members.count)
+        for (n, member) in members.enumerated() { positions[member.key] = n }
+        index = positions
+    }
+
+    package static func == (a: RawHash, b: RawHash) -> Bool {
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
 }
 
 /// Stripe's bracket notation: `a[b][c]=`, `a[]=`, `a[0]=`, `+` and `%20` for spaces, repeated keys (last wins for

@@ -368,7 +368,7 @@ package enum ParamValidator {
         case .bool(let b): .bool(b)
         case .null: .null
         case .list(let l): .array(l.map(toJSON))
-        case .hash(let h): .object(h.values.mapValues(toJSON))
+        case .hash(let h): .object(h.entries.map { ($0.key, toJSON($0.value)) })
         }
     }
 }
