@@ -161,6 +161,20 @@ import Testing
         #expect(JSONValue.object(["object": "x"]).serialized(pretty: false) == #"{"object":"x"}"#)
     }
 
+    /// Pretty output indents two spaces a level, however deep (past the 64-space line it copies from).
+    @Test func prettyIndentationAtAnyDepth() {
+        var v: JSONValue = "leaf"
+        for _ in 0..<40 { v = ["k": v] }
+        let text = v.serialized()
+        #expect(text.contains("\n" + String(repeating: " ", count: 80) + #""k": "leaf""#))
+        #expect(text.hasSuffix("\n  }\n}"))
+        #expect(JSONValue.parse(text) == v)
+        #expect(
+            v.serialized(pretty: false) == String(repeating: #"{"k":"#, count: 40) + #""leaf""#
+                + String(repeating: "}", count: 40)
+        )
+    }
+
     @Test func jsonValueRoundTrip() throws {
         let text = #"{"a": [1, 2.5, true, null, "x\"\n\u00e9\ud83d\ude00"], "b": {}}"#
         let v = try #require(JSONValue.parse(text))

@@ -148,9 +148,12 @@ extension Customer {
 
     /// Applies create/update parameters (already validated) to this customer.
     package mutating func apply(_ p: Params) throws(StripeError) {
-        func text(_ key: String) -> String?? {
-            if p.isUnset(key) { return .some(nil) }
-            return p.string(key).map { .some($0) }
+        func text(_ key: String) -> String?? {  // one lookup: set, unset, or absent
+            switch p[key] {
+            case .string(let s): .some(s)
+            case .empty: .some(nil)
+            default: nil
+            }
         }
         if let v = text("email") {
             if let e = v { try Self.validateEmail(e) }

@@ -175,11 +175,19 @@ extension JSONValue {
         s.withUTF8 { out.append(contentsOf: $0) }
     }
 
-    /// A line break and `n` spaces.
+    /// A line break and `n` spaces (copied from a line of them: appending `repeatElement` went through generic
+    /// sequence code, a sixtieth of a create).
     private static func newline(_ n: Int, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n))
+        var left = n
+        while left > 0 {
+            let count = min(left, spaces.count)
+            spaces.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count])) }
+            left -= count
+        }
     }
+
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     private static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
