@@ -179,6 +179,63 @@ extension PersistenceTests {
     }
 }
 
+extension PersistenceTests {
+    /// With `--db`, a retrieve that misses the cache reads on a `OneQueryReaders` connection, opened on demand.
+    @Test func uncachedRetrievesReadOnTheOneQueryReaders() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("readers.sqlite").path
+        let ids = Collected()
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            for n in 0..<3 { ids.append(try await c.post("/v1/customers", "name=R\(n)").id) }
+        }
+        let app = try TestApp(ids: .random, databasePath: path)
+        let readers = try #require(app.deps.database.oneQueryReaders)
+        #expect(readers.openedCount == 0)
+        try await app.run { c in
+            for (n, id) in ids.values.enumerated() {
+                let r = try await c.get("/v1/customers/\(id)")
+                #expect(r.status == 200 && r["name"]?.stringValue == "R\(n)")
+            }
+            #expect(try await c.get("/v1/customers/cus_missing").error["code"] == "resource_missing")
+        }
+        // One at a time: one connection served every read.
+        #expect(readers.openedCount == 1)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// Busy or unopenable, the readers answer `nil`, and the caller reads on GRDB's pool instead.
+    @Test func oneQueryReadersStepAsideWhenFullOrUnopenable() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("full.sqlite").path
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in try db.execute(sql: "CREATE TABLE t (v); INSERT INTO t VALUES ('x')") }
+        let readers = OneQueryReaders(path: path, configuration: Configuration(), capacity: 1)
+        let nested = try readers.read { db in
+            let inner = try readers.read { try String.fetchOne($0, sql: "SELECT v FROM t") }
+            return (try String.fetchOne(db, sql: "SELECT v FROM t"), inner)
+        }
+        #expect(nested?.0 == "x")
+        #expect(nested?.1 == nil, "the only connection was in use")
+        #expect(try readers.read { try String.fetchOne($0, sql: "SELECT v FROM t") } == "x")
+        #expect(readers.openedCount == 1)
+        #expect {
+            try readers.read { db in try db.execute(sql: "INSERT INTO t VALUES ('y')") }
+        } throws: { error in
+            (error as? DatabaseError)?.resultCode == .SQLITE_READONLY
+        }
+
+        let missing = OneQueryReaders(
+            path: dir.appendingPathComponent("none/x.sqlite").path,
+            configuration: Configuration(),
+            capacity: 2
+        )
+        #expect(try missing.read { _ in 1 } == nil)
+        #expect(missing.openedCount == 0)
+        try pool.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
 /// The real binary on a socket: restart and `kill -9` survival.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct LiveServerTests {
     @Test func gracefulRestartKeepsState() async throws {
