@@ -175,6 +175,28 @@ import Testing
         )
     }
 
+    /// Every byte that needs escaping is escaped wherever it sits in a string, and nothing else is.
+    @Test func everyEscapedByteAtEveryPosition() {
+        for length in [1, 7, 8, 9, 16, 17, 23] {
+            for position in 0..<length {
+                for byte in UInt8(0)..<0x80 {
+                    var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let s = String(decoding: bytes, as: UTF8.self)
+                    let text = JSONValue.string(s).serialized()
+                    let escaped = byte < 0x20 || byte == 0x22 || byte == 0x5C
+                    #expect(
+                        text.utf8.count == length + 2
+                            + (escaped ? (byte < 0x20 && ![9, 10, 13].contains(byte) ? 5 : 1) : 0)
+                    )
+                    #expect(JSONValue.parse(text) == .string(s))
+                }
+            }
+        }
+        let utf8 = "é😀 ünïcödé \u{7F}\u{80}"
+        #expect(JSONValue.string(utf8).serialized() == "\"" + utf8 + "\"")
+    }
+
     @Test func jsonValueRoundTrip() throws {
         let text = #"{"a": [1, 2.5, true, null, "x\"\n\u00e9\ud83d\ude00"], "b": {}}"#
         let v = try #require(JSONValue.parse(text))
