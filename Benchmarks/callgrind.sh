@@ -12,12 +12,13 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 URL="http://127.0.0.1:$PORT"
 VPID=""
 
-# callgrind_serve OUT [valgrind options…]: starts `stripe-sim serve` under callgrind, writing OUT when it stops,
-# and returns once it answers (VPID is its process).
+# callgrind_serve OUT [valgrind options…]: starts `stripe-sim serve` under callgrind (with the options in the
+# array SERVE_ARGS, if set), writing OUT when it stops, and returns once it answers (VPID is its process).
 callgrind_serve() {
     local out="$1"
     shift
     valgrind --tool=callgrind "$@" --callgrind-out-file="$out" "$WORK/stripe-sim" serve --port "$PORT" \
+        ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} \
         --log-level warning >"$out.log" 2>&1 &
     VPID=$!
     for _ in $(seq 1 300); do

@@ -5,6 +5,8 @@
 #   Benchmarks/instructions.sh                     # builds release (Benchmarks/release.sh), N=1000 creates
 #   N=2000 Benchmarks/instructions.sh
 #   KIND=get Benchmarks/instructions.sh            # GET /v1/customers/{id} instead of POST /v1/customers
+#   KIND=get-many Benchmarks/instructions.sh       # GET of random ids of a `--db` file of STORE customers
+#                                                  # (default 20000): retrieves that miss the RenderedCache
 #   PROFILE=1 Benchmarks/instructions.sh           # also keep the callgrind files (see below)
 #   STRIPE_SIM_BIN=path SKIP_BUILD=1 Benchmarks/instructions.sh
 #
@@ -35,11 +37,38 @@ source "$(dirname "${BASH_SOURCE[0]}")/release.sh"
 
 source "$(dirname "${BASH_SOURCE[0]}")/callgrind.sh"
 
+# KIND=get-many: a `--db` file of STORE customers, written once by the release binary at full speed (not under
+# valgrind), their ids shuffled; each measured server gets a fresh copy of it, so its cache starts empty and every
+# retrieve (of an id not asked before) reads SQLite.
+SERVE_ARGS=()
+if [ "$KIND" = "get-many" ]; then
+    STORE="${STORE:-20000}"
+    "$BIN" serve --port "$PORT" --db "$WORK/store.sqlite" --log-level warning >"$WORK/store.log" 2>&1 &
+    STORE_PID=$!
+    until curl -s -o /dev/null --max-time 1 "$URL/healthz"; do sleep 0.1; done
+    python3 - "$STORE" "$PORT" "$KEY" "$WORK/ids.txt" <<'EOF'
+import http.client, json, random, sys
+count, port, key, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+form = {"Authorization": "Bearer " + key, "Content-Type": "application/x-www-form-urlencoded"}
+ids = []
+for n in range(count):
+    conn.request("POST", "/v1/customers", f"email=c{n}%40example.com&name=Customer+{n}&metadata[n]={n}", form)
+    ids.append(json.loads(conn.getresponse().read())["id"])
+random.seed(1)
+random.shuffle(ids)
+open(out, "w").write("\n".join(ids) + "\n")
+EOF
+    kill -INT "$STORE_PID"
+    wait "$STORE_PID" 2>/dev/null || true
+    SERVE_ARGS=(--db "$WORK/server.sqlite")
+fi
+
 # requests COUNT: COUNT requests of KIND on one keep-alive connection; exits non-zero on any non-2xx.
 requests() {
-    python3 - "$1" "$PORT" "$KIND" "$KEY" <<'EOF'
+    python3 - "$1" "$PORT" "$KIND" "$KEY" "$WORK/ids.txt" <<'EOF'
 import http.client, json, sys
-count, port, kind, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+count, port, kind, key, ids_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 auth = {"Authorization": "Bearer " + key}
 form = {**auth, "Content-Type": "application/x-www-form-urlencoded"}
@@ -52,6 +81,13 @@ def send(method, path, data=None, headers=auth):
         sys.exit(f"{method} {path}: {r.status} {payload[:200]!r}")
     return payload
 target = None
+if kind == "get-many":
+    ids = open(ids_file).read().split()
+    if count > len(ids):
+        sys.exit(f"{count} retrieves need at least as many stored customers (STORE={len(ids)})")
+    for n in range(count):
+        send("GET", "/v1/customers/" + ids[n])
+    sys.exit(0)
 if kind == "get":
     target = "/v1/customers/" + json.loads(send("POST", "/v1/customers", body, form))["id"]
 for _ in range(count - (1 if target else 0)):
@@ -65,6 +101,11 @@ EOF
 # measure COUNT -> total instructions of a server that started, answered COUNT requests and stopped.
 measure() {
     local out="$WORK/callgrind.$1"
+    if [ "$KIND" = "get-many" ]; then
+        rm -f "$WORK/server.sqlite"*
+        cp "$WORK/store.sqlite" "$WORK/server.sqlite"
+        [ ! -f "$WORK/store.sqlite-wal" ] || cp "$WORK/store.sqlite-wal" "$WORK/server.sqlite-wal"
+    fi
     callgrind_serve "$out" >&2
     requests "$1"
     callgrind_stop
