@@ -119,17 +119,12 @@ package struct AppDatabase: Sendable {
     )
         async throws -> T
     {
-        try mapErrorsSync {
-            if let queue = memoryQueue {
-                return try queue.unsafeRead { db in try body(Store(db, context, hints: hints)) }
-            }
-            if oneQuery {
-                if let value = try oneQueryReaders?.read({ db in try body(Store(db, context, hints: hints)) }) {
-                    return value
-                }
-                return try writer.unsafeRead { db in try body(Store(db, context, hints: hints)) }
-            }
-            return try writer.read { db in try body(Store(db, context, hints: hints)) }
+        let hints = self.hints
+        let run: (Database) throws -> T = { db in try body(Store(db, context, hints: hints)) }
+        return try mapErrorsSync {
+            if let queue = memoryQueue { return try queue.unsafeRead(run) }
+            if oneQuery { return try oneQueryReaders?.read(run) ?? writer.unsafeRead(run) }
+            return try writer.read(run)
         }
     }
 
