@@ -44,10 +44,19 @@ package enum APIAnswer: Sendable {
 /// A handler answering `APIAnswer`.
 package typealias APIAnswerHandler = @Sendable (APIRequest, Store) throws -> APIAnswer
 
-/// Registers API routes; each goes through the same fixed pipeline (`APIPipeline.run`).
-package struct APIRoutes {
-    let router: Router<AppRequestContext>
-    let pipeline: APIPipeline
+/// Registers API routes in an `APIRouteTable`; each goes through the router's middleware, then the same fixed
+/// pipeline (`APIPipeline.run`).
+package final class APIRoutes {
+    private let middlewares: MiddlewareGroup<AppRequestContext>
+    private let pipeline: APIPipeline
+    /// The routes added so far.
+    private(set) var table = APIRouteTable()
+
+    /// Routes wrapped in `router`'s middleware (added to it before this).
+    init(router: Router<AppRequestContext>, pipeline: APIPipeline) {
+        self.middlewares = router.middlewares
+        self.pipeline = pipeline
+    }
 
     package func get(
         _ path: String,
@@ -114,9 +123,10 @@ package struct APIRoutes {
             cachedTable: cachedTable
         )
         let pipeline = self.pipeline
-        router.on(RouterPath(path), method: method) { request, context in
+        let responder = CallbackResponder<AppRequestContext> { request, context in
             try await pipeline.run(endpoint, request, context)
         }
+        table.add(path, method: method, responder: middlewares.constructResponder(finalResponder: responder))
     }
 }
 
@@ -146,7 +156,7 @@ package struct APIPipeline: Sendable {
         if credentials.kind == .publishable && (endpoint.access == .secret || family == .v2) {
             throw APIKeyAuth.secretKeyRequired()
         }
-        let version = try StripeVersion.resolve(request.headers[.stripeVersion])
+        let version = try StripeVersion.resolve(request.headers.value(.stripeVersion))
 
         // Parameters: query string always; the body for POST (form on v1, JSON on v2).
         var request = request
@@ -180,7 +190,7 @@ package struct APIPipeline: Sendable {
 
         // Idempotency: POST on v1; POST and DELETE on v2.
         var idempotencyKey: String?
-        if let key = request.headers[.idempotencyKey],
+        if let key = request.headers.value(.idempotencyKey),
             endpoint.method == .post || (family == .v2 && endpoint.method == .delete)
         {
             try IdempotencyGate.validate(key: key)
@@ -193,6 +203,7 @@ package struct APIPipeline: Sendable {
             apiVersion: version
         )
         var headers = HTTPFields()
+        headers.reserveCapacity(8)  // (every answer gets 4-6 fields: no regrowth on the way)
         headers[.stripeVersion] = version
         if let key = idempotencyKey { headers[.idempotencyKey] = key }
 
@@ -355,6 +366,18 @@ package struct APIPipeline: Sendable {
             headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(string: body))
         )
+    }
+}
+
+extension HTTPFields {
+    /// The value of the field `name` (not `Cookie`), several joined with ", " (as `self[name]`, which joins through unspecialised
+    /// generic code: about 3,500 instructions a lookup, on the path of every API call).
+    package func value(_ name: HTTPField.Name) -> String? {
+        var value: String?
+        for field in self where field.name == name {
+            value = value.map { $0 + ", " + field.value } ?? field.value
+        }
+        return value
     }
 }
 

@@ -41,8 +41,7 @@ package struct AppDependencies: Sendable {
 
     /// Dependencies for a configuration: seeded runs get seeded ids and a clock starting at a fixed instant.
     package static func live(_ config: SimulatorConfiguration) throws -> AppDependencies {
-        var logger = Logger(label: "stripe-sim")
-        logger.logLevel = config.logLevel
+        let logger = Logger.simulator(label: "stripe-sim", level: config.logLevel)
         let clock: any SimulatorClock
         let ids: IDGenerator
         if let seed = config.seed {

@@ -19,7 +19,7 @@ package struct AppRequestContext: RequestContext {
     /// (a router built without the middleware).
     package func credentials(_ request: Request) throws(StripeError) -> Credentials {
         if let authentication { return try authentication.get() }
-        return try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+        return try APIKeyAuth.authenticate(authorization: request.headers.value(.authorization))
     }
 
     package init(source: ApplicationRequestContextSource) {

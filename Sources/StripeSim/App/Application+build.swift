@@ -48,10 +48,10 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
     )
 }
 
-/// The routes. Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
+/// The routes (see `SimulatorRouter`). Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
 /// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`, except the HTML pages (the hosted flow's
 /// `HostedFlowPages` and `/v3/`, and the dashboard), which render their own errors as HTML.
-package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> Router<AppRequestContext> {
+package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> SimulatorRouter {
     let router = Router(context: AppRequestContext.self)
     if let recorder = deps.recorder {
         router.add(middleware: RecordingMiddleware(recorder: recorder, maxBodyBytes: config.maxBodyBytes))
@@ -87,7 +87,7 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
     // The dashboard at `/` (HTML; one account at a time, chosen by key): see `Dashboard.Controller`.
     Dashboard.Controller(deps: deps).addRoutes(to: router)
-    return router
+    return SimulatorRouter(api: api.table, fallback: router)
 }
 
 /// Every kind of time-driven job and what runs it.

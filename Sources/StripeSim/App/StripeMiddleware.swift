@@ -24,7 +24,7 @@ package struct StripeMiddleware: RouterMiddleware {
         var logAccount: String?
         if path.hasPrefix("/v1/") || path.hasPrefix("/v2/") {
             let authentication = Result { () throws(StripeError) in
-                try APIKeyAuth.authenticate(authorization: request.headers[.authorization])
+                try APIKeyAuth.authenticate(authorization: request.headers.value(.authorization))
             }
             context.authentication = authentication
             if case .success(let credentials) = authentication {

@@ -89,7 +89,7 @@ package struct RecordingMiddleware: RouterMiddleware {
             method: request.method.rawValue,
             path: request.uri.path,
             query: request.uri.query ?? "",
-            authorization: request.headers[.authorization],
+            authorization: request.headers.value(.authorization),
             headers: request.headers.map { ($0.name.rawName, $0.value) },
             body: body,
             status: status,

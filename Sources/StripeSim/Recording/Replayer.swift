@@ -54,8 +54,7 @@ package enum Replayer {
                 return alias + "_" + token
             }
         }
-        var logger = Logger(label: "stripe-sim.replay")
-        logger.logLevel = .error
+        let logger = Logger.simulator(label: "stripe-sim.replay", level: .error)
         let clock = ManualClock(SimulatorConfiguration.seededStart)
         var deps = AppDependencies(
             clock: clock,

@@ -166,8 +166,7 @@ package enum ScenarioRunner {
     ) throws
         -> (AppDependencies, ManualClock)
     {
-        var logger = Logger(label: "stripe-sim.scenario")
-        logger.logLevel = logLevel
+        let logger = Logger.simulator(label: "stripe-sim.scenario", level: logLevel)
         let clock = ManualClock(SimulatorConfiguration.seededStart)
         var deps = AppDependencies(
             clock: clock,
