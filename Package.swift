@@ -41,9 +41,12 @@ let package = Package(
                 // framework does.
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                "CSQLiteConfig",
             ],
             swiftSettings: swiftSettings
         ),
+        // `sqlite3_config`, which Swift cannot call (it is variadic); linked with the system SQLite GRDB uses.
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         .executableTarget(
             name: "stripe-sim",
             dependencies: [
@@ -60,6 +63,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "CSQLiteConfig",
             ],
             swiftSettings: swiftSettings
         ),

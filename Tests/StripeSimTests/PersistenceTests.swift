@@ -1,5 +1,7 @@
+import CSQLiteConfig
 import Foundation
 import GRDB
+import GRDBSQLite
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -7,6 +9,17 @@ import Testing
 @testable import StripeSim
 
 @Suite struct PersistenceTests {
+    /// SQLite's memory statistics are off once a database opened (unless this test process happened to open a
+    /// plain GRDB database first, which initialises SQLite before the option can be set), and setting the option
+    /// again is refused harmlessly.
+    @Test func sqliteMemoryStatisticsAreOff() throws {
+        _ = try AppDatabase(path: nil)
+        if AppDatabase.sqliteConfigured {
+            #expect(sqlite3_memory_used() == 0)
+        }
+        #expect(stripe_sim_sqlite_memstatus_off() == SQLITE_MISUSE)
+    }
+
     @Test func stateSurvivesReopeningTheDatabaseFile() async throws {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("state.sqlite").path

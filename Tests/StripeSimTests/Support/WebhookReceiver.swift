@@ -124,6 +124,7 @@ final class WebhookReceiver: Sendable {
 }
 
 /// Polls `check` every 20 ms until it returns a value, or fails the test after `timeout`.
+@discardableResult
 func eventually<T>(
     _ what: String,
     timeout: Duration = .seconds(20),
