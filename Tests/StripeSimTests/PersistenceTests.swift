@@ -20,6 +20,27 @@ import Testing
         #expect(stripe_sim_sqlite_memstatus_off() == SQLITE_MISUSE)
     }
 
+    /// The scheduler's reads (and the other reads outside a request) leave the in-memory connection's prepared
+    /// statements valid: GRDB's read-only wrapping (`PRAGMA query_only`) would expire them all, and each would be
+    /// prepared again on its next use.
+    @Test func backgroundReadsKeepPreparedStatements() async throws {
+        let database = try AppDatabase(path: nil)
+        let sql = "SELECT COUNT(*) FROM customer WHERE account = ?"
+        let reprepares: @Sendable (Database) throws -> Int32 = { db in
+            let statement = try db.cachedStatement(sql: sql)
+            _ = try Int.fetchOne(statement, arguments: ["acct_x"])
+            return sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        }
+        #expect(try await database.writer.unsafeRead(reprepares) == 0)
+        _ = try await database.dueJobs(nowMillis: 0)
+        _ = try await database.nextDueMillis()
+        _ = try await database.webhookLaneHeads()
+        #expect(try await database.writer.unsafeRead(reprepares) == 0)
+        // What GRDB's `read` does to it:
+        try await database.writer.read { _ in }
+        #expect(try await database.writer.unsafeRead(reprepares) == 1)
+    }
+
     @Test func stateSurvivesReopeningTheDatabaseFile() async throws {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("state.sqlite").path

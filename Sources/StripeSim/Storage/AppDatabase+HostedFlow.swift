@@ -8,7 +8,7 @@ extension AppDatabase {
     /// secret is the capability, as it is for Stripe's hosted pages.
     package func accountOwningFCSession(clientSecret: String) async throws -> String? {
         do {
-            return try await reader.read { db in
+            return try await readDatabase { db in
                 try String.fetchOne(
                     db,
                     sql: "SELECT account FROM fcSession WHERE clientSecret = ? LIMIT 1",

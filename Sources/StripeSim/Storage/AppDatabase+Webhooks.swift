@@ -40,7 +40,7 @@ extension AppDatabase {
     /// bare columns from the row holding `MIN(eventSeq)`).
     package func webhookLaneHeads() async throws -> [WebhookLaneHead] {
         try await mapErrors {
-            try await writer.read { db in
+            try await readDatabase { db in
                 try Row.fetchAll(
                     db,
                     sql: """

@@ -11,7 +11,6 @@ package struct AppDatabase: Sendable {
     /// Internal (not private) so the storage extensions beside this file (`AppDatabase+Webhooks.swift`) can
     /// run their cross-account queries.
     let writer: any DatabaseWriter
-    var reader: any DatabaseReader { writer }
     /// The one in-memory connection (nil with `--db`): reads on it need no transaction (see `read`).
     private let memoryQueue: DatabaseQueue?
     /// API writes, committed in groups (see `GroupCommit`).
@@ -134,6 +133,15 @@ package struct AppDatabase: Sendable {
         }
     }
 
+    /// `body` on a consistent snapshot, for reads outside a request's `Store` (the scheduler's, the webhook
+    /// dispatcher's, the hosted flow's). In memory as `read`: on the one connection, without GRDB's read-only
+    /// wrapping, whose `PRAGMA query_only` on and off expire every statement the connection has prepared (each
+    /// scheduler tick made the next requests prepare all theirs again); with `--db`, on GRDB's readers.
+    func readDatabase<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let queue = memoryQueue { return try await queue.unsafeRead(body) }
+        return try await writer.read(body)
+    }
+
     private func mapErrorsSync<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -153,7 +161,7 @@ package struct AppDatabase: Sendable {
 
     /// Test clocks left `advancing` (every account): resumed at start.
     package func advancingClocks() async throws -> [ClockRef] {
-        try await writer.read { db in
+        try await readDatabase { db in
             try Row.fetchAll(db, sql: "SELECT account, id FROM testClock WHERE status = 'advancing' AND deleted = 0")
                 .map { ClockRef(account: $0["account"], id: $0["id"]) }
         }

@@ -74,7 +74,7 @@ extension Job {
 extension AppDatabase {
     /// Wall-clock jobs due at `nowMillis` (every account), oldest first.
     package func dueJobs(nowMillis: Int, limit: Int = 500) async throws -> [Job] {
-        try await reader.read { db in
+        try await readDatabase { db in
             try Row.fetchAll(
                 cached: db,
                 sql: "SELECT * FROM job WHERE testClock IS NULL AND dueAt <= ? ORDER BY dueAt, seq LIMIT ?",
@@ -85,14 +85,14 @@ extension AppDatabase {
 
     /// The next wall-clock due time, if any.
     package func nextDueMillis() async throws -> Int? {
-        try await reader.read { db in
+        try await readDatabase { db in
             try Int.fetchOne(cached: db, sql: "SELECT MIN(dueAt) FROM job WHERE testClock IS NULL")
         }
     }
 
     /// The earliest job of a test clock due by `untilMillis`.
     package func nextClockJob(_ clock: ClockRef, untilMillis: Int) async throws -> Job? {
-        try await reader.read { db in
+        try await readDatabase { db in
             try Row.fetchOne(
                 cached: db,
                 sql: "SELECT * FROM job WHERE account = ? AND testClock = ? AND dueAt <= ? ORDER BY dueAt, seq LIMIT 1",
