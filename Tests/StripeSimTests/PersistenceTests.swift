@@ -286,6 +286,24 @@ extension PersistenceTests {
         #expect(fetched.json["name"] == "Restart")
     }
 
+    /// A GET's body is not read (the pipeline does not collect it): the server discards it, on a real socket,
+    /// and the kept-alive connection goes on serving the requests after it.
+    @Test func aGETsBodyIsDiscardedAndTheConnectionKeepsServing() async throws {
+        let server = try await LiveServer(arguments: [])
+        defer { server.stop() }
+        let created = try await server.request(.POST, "/v1/customers", body: "name=Before")
+        let id = created.json["id"]?.stringValue ?? ""
+        let huge = "description=" + String(repeating: "x", count: 3 << 20)
+        for n in 0..<3 {
+            let fetched = try await server.request(.GET, "/v1/customers/\(id)", body: huge)
+            #expect(
+                fetched.status == 200 && fetched.json["name"]?.stringValue == (n == 0 ? "Before" : "After \(n - 1)")
+            )
+            let next = try await server.request(.POST, "/v1/customers/\(id)", body: "name=After+\(n)")
+            #expect(next.status == 200 && next.json["name"]?.stringValue == "After \(n)")
+        }
+    }
+
     @Test func sigkillLosesNothingAcknowledged() async throws {
         let dir = try temporaryDirectory()
         let db = dir.appendingPathComponent("k.sqlite").path

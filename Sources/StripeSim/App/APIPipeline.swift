@@ -158,13 +158,16 @@ package struct APIPipeline: Sendable {
         }
         let version = try StripeVersion.resolve(request.headers.value(.stripeVersion))
 
-        // Parameters: query string always; the body for POST (form on v1, JSON on v2).
+        // Parameters: query string always; the body for POST and DELETE (form on v1, JSON on v2). A GET's body,
+        // which nothing reads, is left to the server to discard.
         var request = request
-        let bodyText: String
+        var bodyText = ""
         do {
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            bodyText = String(buffer: buffer)
-            context.requestLogDraft?.setRequestBody(bodyText)
+            if endpoint.method != .get {
+                let buffer = try await request.collectBody(upTo: maxBodyBytes)
+                bodyText = String(buffer: buffer)
+                context.requestLogDraft?.setRequestBody(bodyText)
+            }
         } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
             throw StripeError(
                 status: 413,
