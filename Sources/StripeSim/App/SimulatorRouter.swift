@@ -73,9 +73,22 @@ package struct APIRouteTable: Sendable {
         return (responder, parameters)
     }
 
-    /// The non-empty components of a path, split on its bytes.
+    /// The non-empty components of a path, split on its bytes (by hand: `split` goes through a generic closure
+    /// per byte).
     private static func components(_ path: String) -> [Substring] {
-        path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
+        var parts: [Substring] = []
+        let bytes = path.utf8
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == UInt8(ascii: "/") {
+                i = bytes.index(after: i)
+                continue
+            }
+            let start = i
+            while i < bytes.endIndex, bytes[i] != UInt8(ascii: "/") { i = bytes.index(after: i) }
+            parts.append(path[start..<i])
+        }
+        return parts
     }
 
     private static func insert(
