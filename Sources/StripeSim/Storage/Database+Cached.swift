@@ -32,13 +32,31 @@ extension Database {
         let handle = try boundStatement(sql, values)
         defer { finish(handle) }
         switch sqlite3_step(handle) {
-        case SQLITE_ROW:
-            guard let bytes = sqlite3_column_text(handle, 0) else { return nil }
-            let count = Int(sqlite3_column_bytes(handle, 0))
-            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        case SQLITE_ROW: return firstColumn(handle)
         case SQLITE_DONE: return nil
         case let code: throw failure(code, sql)
         }
+    }
+
+    /// The first column of every row of a cached query, as `text` reads one (a NULL is left out): the page of
+    /// stored bodies a list sends (`Store.renderedPage`), where GRDB's `fetchAll` cost as much as the query.
+    func texts(sql: String, _ values: [DatabaseValue]) throws -> [String] {
+        let handle = try boundStatement(sql, values)
+        defer { finish(handle) }
+        var texts: [String] = []
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: if let text = firstColumn(handle) { texts.append(text) }
+            case SQLITE_DONE: return texts
+            case let code: throw failure(code, sql)
+            }
+        }
+    }
+
+    private func firstColumn(_ handle: SQLiteStatement) -> String? {
+        guard let bytes = sqlite3_column_text(handle, 0) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, 0))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
     /// The cached statement of `sql`, reset, with every parameter bound from `values` (the count is checked).

@@ -326,10 +326,9 @@ package final class Store {
             ascending = true
         }
         let order = ascending ? "ASC" : "DESC"
-        let texts = try String.fetchAll(
-            cached: db,
+        let texts = try db.texts(
             sql: "SELECT \(column) FROM \(T.table) WHERE \(sql) ORDER BY seq \(order) LIMIT ?",
-            arguments: StatementArguments(values: args + [(page.limit + 1).databaseValue])
+            args + [(page.limit + 1).databaseValue]
         )
         var items = Array(texts.prefix(page.limit))
         if ascending { items.reverse() }
