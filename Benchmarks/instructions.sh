@@ -5,6 +5,7 @@
 #   Benchmarks/instructions.sh                     # builds release (Benchmarks/release.sh), N=1000 creates
 #   N=2000 Benchmarks/instructions.sh
 #   KIND=get Benchmarks/instructions.sh            # GET /v1/customers/{id} instead of POST /v1/customers
+#   KIND=list Benchmarks/instructions.sh           # GET /v1/customers?limit=10 (a page of ten customers)
 #   KIND=get-many Benchmarks/instructions.sh       # GET of random ids of a `--db` file of STORE customers
 #                                                  # (default 20000): retrieves that miss the RenderedCache
 #   PROFILE=1 Benchmarks/instructions.sh           # also keep the callgrind files (see below)
@@ -88,9 +89,15 @@ if kind == "get-many":
     for n in range(count):
         send("GET", "/v1/customers/" + ids[n])
     sys.exit(0)
+made = 0
 if kind == "get":
     target = "/v1/customers/" + json.loads(send("POST", "/v1/customers", body, form))["id"]
-for _ in range(count - (1 if target else 0)):
+    made = 1
+if kind == "list":  # (the first run's 10 requests are the 10 creates: the difference is N lists)
+    for _ in range(10):
+        send("POST", "/v1/customers", body, form)
+    target, made = "/v1/customers?limit=10", 10
+for _ in range(count - made):
     if target:
         send("GET", target)
     else:
