@@ -373,8 +373,8 @@ package struct APIPipeline: Sendable {
 }
 
 extension HTTPFields {
-    /// The value of the field `name` (not `Cookie`), several joined with ", " (as `self[name]`, which joins through unspecialised
-    /// generic code: about 3,500 instructions a lookup, on the path of every API call).
+    /// The value of the field `name` (not `Cookie`), several joined with ", " as `self[name]` joins them (through
+    /// unspecialised generic code: about 3,500 instructions a lookup, on the path of every API call).
     package func value(_ name: HTTPField.Name) -> String? {
         var value: String?
         for field in self where field.name == name {

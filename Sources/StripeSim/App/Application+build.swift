@@ -48,9 +48,9 @@ private func configureForwarding(_ config: SimulatorConfiguration, _ deps: AppDe
     )
 }
 
-/// The routes (see `SimulatorRouter`). Every API route goes through `APIPipeline`; everything else (unknown paths included) still gets
-/// a `Request-Id` and Stripe's error envelope from `StripeMiddleware`, except the HTML pages (the hosted flow's
-/// `HostedFlowPages` and `/v3/`, and the dashboard), which render their own errors as HTML.
+/// The routes (see `SimulatorRouter`). Every API route goes through `APIPipeline`; everything else (unknown paths
+/// included) still gets a `Request-Id` and Stripe's error envelope from `StripeMiddleware`, except the HTML pages
+/// (the hosted flow's `HostedFlowPages` and `/v3/`, and the dashboard), which render their own errors as HTML.
 package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependencies) -> SimulatorRouter {
     let router = Router(context: AppRequestContext.self)
     if let recorder = deps.recorder {

@@ -61,7 +61,7 @@ package struct AppDatabase: Sendable {
     }
 
     /// SQLite's process-wide options, set once before the first database opens (see `CSQLiteConfig`): memory
-    /// statistics off, which took a mutex on each of a create's ~160 SQLite allocations and frees (2.5% of it).
+    /// statistics off, which took a mutex on each of a create's ~160 SQLite allocations and frees (4% of it).
     static let sqliteConfigured: Bool = stripe_sim_sqlite_memstatus_off() == 0
 
     /// SQLite's `memdb` VFS: a database that lives in this process's memory and goes with it. Unlike
