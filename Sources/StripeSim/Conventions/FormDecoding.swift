@@ -2,7 +2,7 @@ import Foundation
 
 /// A decoded request parameter before validation: what `application/x-www-form-urlencoded` (v1, query strings)
 /// or a JSON body (v2) carried, as a tree.
-package indirect enum RawParam: Sendable, Equatable {
+package enum RawParam: Sendable, Equatable {
     case string(String)
     case int(Int)
     case double(Double)

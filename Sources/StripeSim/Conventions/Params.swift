@@ -59,7 +59,7 @@ package indirect enum ParamType: Sendable {
 }
 
 /// A validated parameter value.
-package indirect enum ParamValue: Sendable, Equatable {
+package enum ParamValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case bool(Bool)

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Objects serialise with `id` and `object` first, then the other keys sorted, which is the order
 /// Stripe's own responses use and makes output deterministic (golden files, byte-for-byte replays).
-package indirect enum JSONValue: Sendable, Equatable, Hashable {
+package enum JSONValue: Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
