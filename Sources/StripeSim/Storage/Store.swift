@@ -338,11 +338,8 @@ package final class Store {
     /// Every match, newest first (search scans this).
     package func all<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> [T] {
         let (sql, args) = whereClause(filters)
-        return try String.fetchAll(
-            cached: db,
-            sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC",
-            arguments: StatementArguments(values: args)
-        ).map { try decode(T.self, $0) }
+        return try db.texts(sql: "SELECT body FROM \(T.table) WHERE \(sql) ORDER BY seq DESC", args)
+            .map { try decode(T.self, $0) }
     }
 
     package func count<T: StoredResource>(_ type: T.Type, where filters: [Filter] = []) throws -> Int {

@@ -79,9 +79,14 @@ extension JSONValue {
 extension JSONValue {
     /// Stripe-style output: pretty-printed with two spaces, `id`/`object` first.
     package func serialized(pretty: Bool = true) -> String {
+        Self.text { write(to: &$0, indent: pretty ? 0 : -1) }
+    }
+
+    /// The UTF-8 text `write` puts into a buffer.
+    private static func text(_ write: (inout [UInt8]) -> Void) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(4096)  // (a customer's event is about 2 KB: no regrowth on the way)
-        write(to: &out, indent: pretty ? 0 : -1)
+        write(&out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -164,10 +169,7 @@ extension JSONValue {
     /// state), where hashing the keys into a dictionary and sorting them back out was a tenth of the work. The
     /// caller keeps the order (its tests compare the two).
     package static func serializedObject(_ members: [(key: String, value: JSONValue)], pretty: Bool = true) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)  // (a customer's event is about 2 KB: no regrowth on the way)
-        writeObject(members, to: &out, indent: pretty ? 0 : -1)
-        return String(decoding: out, as: UTF8.self)
+        text { writeObject(members, to: &$0, indent: pretty ? 0 : -1) }
     }
 
     private static func append(_ s: String, _ out: inout [UInt8]) {
