@@ -68,7 +68,7 @@ import Testing
         #expect(value)
         let stored = try await queue.read { db in try Int.fetchAll(db, sql: "SELECT n FROM t ORDER BY n") }
         #expect(stored == [0, 2])
-        #expect(try queue.inDatabase { db in db.isInsideTransaction } == false)
+        #expect(queue.inDatabase { db in db.isInsideTransaction } == false)
     }
 
     /// `Database.run`, the hot writes' statement runner: binds every kind of value, reports SQLite's errors as
