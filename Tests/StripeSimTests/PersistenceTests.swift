@@ -237,6 +237,37 @@ extension PersistenceTests {
         try? FileManager.default.removeItem(at: dir)
     }
 
+    /// With `--db`, a page of customers is one query too (its cursor a query of its own before it): it reads on
+    /// the `OneQueryReaders`, while an expanded page, which reads other rows as well, keeps its read transaction.
+    @Test func customerListsReadOnTheOneQueryReadersUnlessExpanded() async throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("lists.sqlite").path
+        let ids = Collected()
+        try await TestApp(ids: .random, databasePath: path).run { c in
+            for n in 0..<3 { ids.append(try await c.post("/v1/customers", "name=L\(n)").id) }
+        }
+        let app = try TestApp(ids: .random, databasePath: path)
+        let readers = try #require(app.deps.database.oneQueryReaders)
+        @Sendable func names(_ page: JSONValue) -> [String] {
+            page["data"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        }
+        try await app.run { c in
+            let expanded = try await c.get("/v1/customers?limit=2&expand[]=data.test_clock")
+            #expect(expanded.status == 200 && names(expanded.json) == ["L2", "L1"])
+            #expect(readers.openedCount == 0)
+
+            let first = try await c.get("/v1/customers?limit=2")
+            #expect(names(first.json) == ["L2", "L1"] && first["has_more"] == true)
+            #expect(readers.openedCount == 1)
+            let last = try await c.get("/v1/customers?limit=2&starting_after=\(ids.values[1])")
+            #expect(names(last.json) == ["L0"] && last["has_more"] == false)
+            let missing = try await c.get("/v1/customers?starting_after=cus_missing")
+            #expect(missing.status == 400 && missing.error["param"] == "starting_after")
+        }
+        #expect(readers.openedCount == 1)
+        try? FileManager.default.removeItem(at: dir)
+    }
+
     /// Busy or unopenable, the readers answer `nil`, and the caller reads on GRDB's pool instead.
     @Test func oneQueryReadersStepAsideWhenFullOrUnopenable() throws {
         let dir = try temporaryDirectory()

@@ -69,14 +69,19 @@ package final class APIRoutes {
     /// A GET answering `APIAnswer`. With `cachedBy`, the route is a retrieve of that resource by the path's `id`
     /// whose handler answers the stored API body (`Store.rendered`): a body in the `RenderedCache` is then sent
     /// without entering the database, and a body read is kept there.
+    /// With `oneQuery`, the handler reads what it answers with one query (a page of stored bodies:
+    /// `Store.renderedPage`), so when nothing is expanded it runs without a read transaction (`AppDatabase.read`).
     package func get(
         _ path: String,
         _ schema: ParamSchema = [:],
         family: APIFamily = .v1,
         access: Access = .secret,
         cachedBy resource: (any StoredResource.Type)? = nil,
+        oneQuery: Bool = false,
         answering handler: @escaping APIAnswerHandler
-    ) { add(.get, path, schema, family, access, handler, cachedTable: resource?.table) }
+    ) {
+        add(.get, path, schema, family, access, handler, cachedTable: resource?.table, oneQuery: oneQuery)
+    }
 
     package func post(
         _ path: String,
@@ -109,7 +114,8 @@ package final class APIRoutes {
         _ family: APIFamily,
         _ access: Access,
         _ handler: @escaping APIAnswerHandler,
-        cachedTable: String? = nil
+        cachedTable: String? = nil,
+        oneQuery: Bool = false
     ) {
         var full = schema
         if family == .v1 { full["expand"] = .array(.string(max: 5000)) }
@@ -120,7 +126,8 @@ package final class APIRoutes {
             schema: full,
             writes: method != .get,
             handler: handler,
-            cachedTable: cachedTable
+            cachedTable: cachedTable,
+            oneQuery: oneQuery || cachedTable != nil
         )
         let pipeline = self.pipeline
         let responder = CallbackResponder<AppRequestContext> { request, context in
@@ -139,6 +146,8 @@ package struct Endpoint: Sendable {
     var handler: APIAnswerHandler
     /// The table of the resource a cached retrieve answers (`APIRoutes.get(cachedBy:)`).
     var cachedTable: String?
+    /// The handler reads its answer with one query (`APIRoutes.get(cachedBy:oneQuery:)`; every cached retrieve).
+    var oneQuery = false
 }
 
 /// The fixed request pipeline every API call goes through, in Stripe's order:
@@ -348,8 +357,9 @@ package struct APIPipeline: Sendable {
             deps.dispatch(signals)
             (status, body) = (code, text)
         } else {
-            // A cached retrieve reads one row with one query (`Store.rendered`).
-            (status, body) = try await deps.database.read(storeContext, oneQuery: cached != nil, render)
+            // A retrieve reads one row with one query (`Store.rendered`), a list one page; an expansion reads more.
+            let oneQuery = endpoint.oneQuery && expand.isEmpty
+            (status, body) = try await deps.database.read(storeContext, oneQuery: oneQuery, render)
             if let cached, status == 200 {
                 deps.database.renderedCache.fill(cached.key, body, readAt: cached.generation)
             }

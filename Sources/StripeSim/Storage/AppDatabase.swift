@@ -113,10 +113,12 @@ package struct AppDatabase: Sendable {
     /// In memory, the one connection runs one block at a time (writes included), so a read is consistent without
     /// a transaction, and skips the four statements that would wrap it. With `--db`, reads run beside the writer
     /// in WAL mode and take a read transaction (their snapshot).
-    /// `oneQuery`: `body` reads one row with one query (a retrieve by id; `Store.rendered`, whose fallback for a
-    /// row from before v6 reads that row again and at worst sees a newer version of it), which SQLite runs on one
-    /// snapshot anyway, so with `--db` it skips the read transaction too (a third more retrieves per second) and
-    /// runs on one of the `OneQueryReaders` when one is free.
+    /// `oneQuery`: `body` reads what it answers with one query, which SQLite runs on one snapshot anyway: a
+    /// retrieve by id (`Store.rendered`), or a page of a list (`Store.renderedPage`; a cursor is looked up by a
+    /// query of its own first, but a row's `seq` never changes, so the page is the one a transaction would have
+    /// read at the page query's snapshot). Either one's fallback for a row from before v6 reads that row again and
+    /// at worst sees a newer version of it. With `--db` such a read skips the read transaction too (a third more
+    /// retrieves per second) and runs on one of the `OneQueryReaders` when one is free.
     package func read<T: Sendable>(
         _ context: StoreContext,
         oneQuery: Bool = false,

@@ -24,7 +24,7 @@ struct CustomersController {
         api.get("/v1/customers/:id", [:], cachedBy: Customer.self, answering: retrieve)
         api.post("/v1/customers/:id", Customer.updateSchema, answering: update)
         api.delete("/v1/customers/:id", [:], delete)
-        api.get("/v1/customers", Self.listSchema, answering: list)
+        api.get("/v1/customers", Self.listSchema, oneQuery: true, answering: list)
     }
 
     // MARK: Handlers
