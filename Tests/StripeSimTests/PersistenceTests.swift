@@ -214,16 +214,26 @@ extension PersistenceTests {
 }
 
 extension PersistenceTests {
-    /// With `--db`, a retrieve that misses the cache reads on a `OneQueryReaders` connection, opened on demand.
-    @Test func uncachedRetrievesReadOnTheOneQueryReaders() async throws {
+    /// A `--db` file holding three customers named `prefix`0…2 (their ids in that order), reopened by a new app
+    /// whose `OneQueryReaders` have opened nothing yet.
+    private func reopenedStore(
+        of prefix: String
+    ) async throws
+        -> (dir: URL, ids: Collected, app: TestApp, readers: OneQueryReaders)
+    {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("readers.sqlite").path
         let ids = Collected()
         try await TestApp(ids: .random, databasePath: path).run { c in
-            for n in 0..<3 { ids.append(try await c.post("/v1/customers", "name=R\(n)").id) }
+            for n in 0..<3 { ids.append(try await c.post("/v1/customers", "name=\(prefix)\(n)").id) }
         }
         let app = try TestApp(ids: .random, databasePath: path)
-        let readers = try #require(app.deps.database.oneQueryReaders)
+        return (dir, ids, app, try #require(app.deps.database.oneQueryReaders))
+    }
+
+    /// With `--db`, a retrieve that misses the cache reads on a `OneQueryReaders` connection, opened on demand.
+    @Test func uncachedRetrievesReadOnTheOneQueryReaders() async throws {
+        let (dir, ids, app, readers) = try await reopenedStore(of: "R")
         #expect(readers.openedCount == 0)
         try await app.run { c in
             for (n, id) in ids.values.enumerated() {
@@ -240,14 +250,7 @@ extension PersistenceTests {
     /// With `--db`, a page of customers is one query too (its cursor a query of its own before it): it reads on
     /// the `OneQueryReaders`, while an expanded page, which reads other rows as well, keeps its read transaction.
     @Test func customerListsReadOnTheOneQueryReadersUnlessExpanded() async throws {
-        let dir = try temporaryDirectory()
-        let path = dir.appendingPathComponent("lists.sqlite").path
-        let ids = Collected()
-        try await TestApp(ids: .random, databasePath: path).run { c in
-            for n in 0..<3 { ids.append(try await c.post("/v1/customers", "name=L\(n)").id) }
-        }
-        let app = try TestApp(ids: .random, databasePath: path)
-        let readers = try #require(app.deps.database.oneQueryReaders)
+        let (dir, ids, app, readers) = try await reopenedStore(of: "L")
         @Sendable func names(_ page: JSONValue) -> [String] {
             page["data"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
         }

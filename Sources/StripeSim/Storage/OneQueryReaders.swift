@@ -3,8 +3,9 @@ import GRDB
 import Synchronization
 
 /// Read-only connections to the `--db` file for one-query reads (a retrieve by id that missed the
-/// `RenderedCache`, a page of a list: `AppDatabase.read(oneQuery:)`), checked out of a plain list under a lock. GRDB's reader pool, which serves every other read,
-/// spends a semaphore, a read-write lock and several closures on each checkout: about as much as the query itself.
+/// `RenderedCache`, a page of a list: `AppDatabase.read(oneQuery:)`), checked out of a plain list under a lock.
+/// GRDB's reader pool, which serves every other read, spends a semaphore, a read-write lock and several closures on
+/// each checkout: about as much as the query itself.
 ///
 /// Connections open on demand, at most `capacity`; when every one is in use, the read returns `nil` and the caller
 /// goes to the pool instead. Like the pool's readers they read beside the writer in WAL mode; a read outside a
