@@ -95,4 +95,73 @@ import Testing
             #expect(pk.status == 403)
         }
     }
+
+    /// The pass-through bags (`defaults`, `identity`, `configuration.merchant`/`recipient`) are objects: anything
+    /// else is refused, not stored and echoed where Stripe's shape has an object (found by EndpointFuzzTests).
+    @Test(arguments: [
+        (#"{"configuration": {"merchant": []}}"#, "configuration[merchant]"),
+        (#"{"configuration": {"recipient": "x"}}"#, "configuration[recipient]"),
+        (#"{"defaults": [1]}"#, "defaults"),
+        (#"{"identity": 5}"#, "identity"),
+    ])
+    func bagsMustBeObjects(_ body: String, _ param: String) async throws {
+        try await TestApp().run { c in
+            let account = try await c.postJSON("/v2/core/accounts", #"{"display_name": "B"}"#)
+            let r = try await c.postJSON("/v2/core/accounts/\(account.id)", body)
+            #expect(r.status == 400, "\(r.text)")
+            #expect(r["error.message"] == "Invalid object")
+            #expect(r["error.param"] == .string(param))
+            let created = try await c.postJSON("/v2/core/accounts", body)
+            #expect(created.status == 400)
+            let ok = try await c.postJSON(
+                "/v2/core/accounts/\(account.id)",
+                #"{"configuration": {"merchant": {}}, "include": ["configuration.merchant"]}"#
+            )
+            #expect(ok.status == 200, "\(ok.text)")
+            #expect(ok["configuration.merchant.applied"] == true)
+        }
+    }
+
+    /// `defaults` is validated, merges on update (`null` removes a member) and, when included, always carries
+    /// `responsibilities` with a `requirements_collector`, as Stripe renders it.
+    @Test func defaultsMergeAndCarryResponsibilities() async throws {
+        try await TestApp().run { c in
+            let plain = try await c.postJSON("/v2/core/accounts", #"{"display_name": "D", "include": ["defaults"]}"#)
+            #expect(plain.status == 200, "\(plain.text)")
+            #expect(plain["defaults"] == ["responsibilities": ["requirements_collector": "stripe"]])
+
+            let set = try await c.postJSON(
+                "/v2/core/accounts/\(plain.id)",
+                #"{"defaults": {"currency": "usd", "locales": ["en-US"], "responsibilities": {"fees_collector": "application", "losses_collector": "application"}}, "include": ["defaults"]}"#
+            )
+            #expect(set["defaults.currency"] == "usd")
+            #expect(
+                set["defaults.responsibilities"] == [
+                    "fees_collector": "application", "losses_collector": "application",
+                    "requirements_collector": "application",
+                ]
+            )
+            let merged = try await c.postJSON(
+                "/v2/core/accounts/\(plain.id)",
+                #"{"defaults": {"currency": null, "profile": {"doing_business_as": "Dee"}}, "include": ["defaults"]}"#
+            )
+            #expect(merged["defaults.currency"] == nil)
+            #expect(merged["defaults.locales"] == ["en-US"])
+            #expect(merged["defaults.profile.doing_business_as"] == "Dee")
+            #expect(merged["defaults.responsibilities.losses_collector"] == "application")
+            #expect(try await c.get("/v2/core/accounts/\(plain.id)")["defaults"] == nil)
+
+            let half = try await c.postJSON(
+                "/v2/core/accounts/\(plain.id)",
+                #"{"defaults": {"responsibilities": {"fees_collector": "stripe"}}}"#
+            )
+            #expect(half.status == 400)
+            #expect(half["error.param"] == "defaults[responsibilities][losses_collector]", "\(half.text)")
+            let badEnum = try await c.postJSON(
+                "/v2/core/accounts/\(plain.id)",
+                #"{"defaults": {"responsibilities": {"fees_collector": "me", "losses_collector": "stripe"}}}"#
+            )
+            #expect(badEnum.status == 400)
+        }
+    }
 }

@@ -38,8 +38,8 @@ package struct Param: Sendable {
     package static var range: Param { Param(type: .range) }
     /// Boolean or one of the strings (`off_session=true` or `off_session=one_off`).
     package static func booleanOr(_ values: String...) -> Param { Param(type: .booleanOr(values)) }
-    /// Any value, kept as given (v2 pass-through bags).
-    package static var any: Param { Param(type: .any) }
+    /// Any object, its members kept as given (pass-through bags: v2's `defaults`, a PaymentIntent's `shipping`).
+    package static var object: Param { Param(type: .object) }
     /// A string-to-string map with free keys (not metadata).
     package static var stringMap: Param { Param(type: .stringMap) }
 }
@@ -54,7 +54,7 @@ package indirect enum ParamType: Sendable {
     case metadata
     case range
     case booleanOr([String])
-    case any
+    case object
     case stringMap
 }
 
@@ -207,7 +207,7 @@ package enum ParamValidator {
         if isEmptyMarker(value) {
             if param.emptyable { return .empty }
             if case .array = param.type, value != .null { return .empty }
-            if case .any = param.type { return .json(.null) }
+            if case .object = param.type { return .json(.null) }
             throw .invalidEmpty(name)
         }
         return try convert(value, param.type, name: name)
@@ -225,7 +225,8 @@ package enum ParamValidator {
 
     private static func convert(_ value: RawParam, _ type: ParamType, name: String) throws(StripeError) -> ParamValue {
         switch type {
-        case .any:
+        case .object:
+            guard case .hash = value else { throw .invalidHash(name) }
             return .json(toJSON(value))
         case .string(let max):
             guard case .string(let s) = value else {

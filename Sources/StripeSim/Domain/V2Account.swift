@@ -1,7 +1,8 @@
 import Foundation
 
 /// An Accounts v2 account (`acct_`, `v2.core.account`) used as a customer: `configuration.customer` is what the
-/// simulator models in depth; `merchant`, `recipient`, `identity` and `defaults` are kept as given.
+/// simulator models in depth; `merchant`, `recipient` and `identity` are kept as given (objects), `defaults` as
+/// validated and merged.
 package struct V2Account: StoredResource, Equatable {
     package static let table = "v2Account"
     package static let objectName = "account"
@@ -59,10 +60,38 @@ package struct V2Account: StoredResource, Equatable {
         }
         if !configuration.isEmpty { out["configuration"] = .object(configuration) }
         if include.contains("identity"), let identity { out["identity"] = identity }
-        if include.contains("defaults"), let defaults { out["defaults"] = defaults }
+        if include.contains("defaults") { out["defaults"] = renderedDefaults }
         if include.contains("requirements") { out["requirements"] = ["entries": []] }
         if include.contains("future_requirements") { out["future_requirements"] = ["entries": []] }
         return Self.droppingNulls(.object(out))
+    }
+
+    /// `defaults` as Stripe renders it when included: with `responsibilities` always (since 2025-12-15), whose
+    /// `requirements_collector` the simulator derives: the platform (`application`) when it bears the account's
+    /// losses, otherwise `stripe`.
+    var renderedDefaults: JSONValue {
+        var out = defaults ?? [:]
+        var responsibilities = out["responsibilities"] ?? [:]
+        responsibilities["requirements_collector"] =
+            responsibilities["losses_collector"] == "application" ? "application" : "stripe"
+        out["responsibilities"] = responsibilities
+        return out
+    }
+
+    /// A v2 update of a nested object: members given replace, `null` removes, nested objects merge.
+    static func merged(_ base: JSONValue?, _ patch: JSONValue) -> JSONValue? {
+        guard case .object(let changes) = patch else { return patch == .null ? nil : patch }
+        guard case .object(var out) = base ?? [:] else { return patch }
+        for (key, value) in changes {
+            if case .object = value {
+                out[key] = merged(out[key], value)
+            } else if value == .null {
+                out[key] = nil
+            } else {
+                out[key] = value
+            }
+        }
+        return .object(out)
     }
 
     package static func droppingNulls(_ v: JSONValue) -> JSONValue {
@@ -80,6 +109,17 @@ extension V2Account {
     static let addressSchema: ParamSchema = [
         "city": .string(max: 200), "country": .string(max: 2), "line1": .string(max: 200), "line2": .string(max: 200),
         "postal_code": .string(max: 20), "state": .string(max: 200),
+    ]
+
+    /// `defaults.locales[]` values (Stripe's list).
+    static let locales = [
+        "ar-SA", "bg", "bg-BG", "cs", "cs-CZ", "da", "da-DK", "de", "de-DE", "el", "el-GR", "en", "en-AU", "en-CA",
+        "en-GB", "en-IE", "en-IN", "en-NZ", "en-SG", "en-US", "es", "es-419", "es-ES", "et", "et-EE", "fi", "fil",
+        "fil-PH", "fi-FI", "fr", "fr-CA", "fr-FR", "he-IL", "hr", "hr-HR", "hu", "hu-HU", "id", "id-ID", "it",
+        "it-IT", "ja", "ja-JP", "ko", "ko-KR", "lt", "lt-LT", "lv", "lv-LV", "ms", "ms-MY", "mt", "mt-MT", "nb",
+        "nb-NO", "nl", "nl-NL", "pl", "pl-PL", "pt", "pt-BR", "pt-PT", "ro", "ro-RO", "ru", "ru-RU", "sk", "sk-SK",
+        "sl", "sl-SI", "sv", "sv-SE", "th", "th-TH", "tr", "tr-TR", "vi", "vi-VN", "zh", "zh-Hans", "zh-Hant-HK",
+        "zh-Hant-TW", "zh-HK", "zh-TW",
     ]
 
     static let customerSchema: ParamSchema = [
@@ -110,13 +150,25 @@ extension V2Account {
     static func schema(update: Bool) -> ParamSchema {
         [
             "account_token": .string(max: 5000),
-            "configuration": .hash(["customer": .hash(customerSchema), "merchant": .any, "recipient": .any]),
+            "configuration": .hash(["customer": .hash(customerSchema), "merchant": .object, "recipient": .object]),
             "contact_email": .string(max: 800).isEmptyable,
             "contact_phone": .string(max: 50).isEmptyable,
             "dashboard": .oneOf("express", "full", "none"),
-            "defaults": .any,
+            "defaults": .hash([
+                "currency": Param.string(max: 3).isEmptyable, "locales": .array(.oneOf(locales)),
+                "profile": .hash([
+                    "business_url": Param.string(max: 5000).isEmptyable,
+                    "doing_business_as": Param.string(max: 5000).isEmptyable,
+                    "product_description": Param.string(max: 5000).isEmptyable,
+                ]),
+                "responsibilities": .hash([
+                    "fees_collector": Param.oneOf("application", "application_custom", "application_express", "stripe")
+                        .isRequired,
+                    "losses_collector": Param.oneOf("application", "stripe").isRequired,
+                ]),
+            ]),
             "display_name": .string(max: 5000).isEmptyable,
-            "identity": .any,
+            "identity": .object,
             "include": .array(.oneOf(includable)),
             "metadata": .metadata,
         ]
@@ -155,7 +207,7 @@ extension V2Account {
             }
             self.identity = identity
         }
-        if let defaults = p.json("defaults") { self.defaults = defaults }
+        if let defaults = p.json("defaults") { self.defaults = Self.merged(self.defaults, defaults) }
         guard let configuration = p.hash("configuration") else { return }
         if let merchant = configuration.json("merchant") { self.merchant = Self.applied(merchant) }
         if let recipient = configuration.json("recipient") { self.recipient = Self.applied(recipient) }

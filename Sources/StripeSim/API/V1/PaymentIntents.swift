@@ -35,7 +35,7 @@ struct PaymentIntentsController {
         "payment_method_options": .hash(optionsSchema), "payment_method_types": .array(.string(max: 5000)),
         "receipt_email": Param.string(max: 5000).isEmptyable,
         "setup_future_usage": Param.oneOf("on_session", "off_session").isEmptyable,
-        "shipping": Param.any.isEmptyable, "statement_descriptor": Param.string(max: 22).isEmptyable,
+        "shipping": Param.object.isEmptyable, "statement_descriptor": Param.string(max: 22).isEmptyable,
         "statement_descriptor_suffix": Param.string(max: 22).isEmptyable,
         "capture_method": .oneOf("automatic", "automatic_async", "manual"),
         "excluded_payment_method_types": .array(.string(max: 5000)),
@@ -64,7 +64,7 @@ struct PaymentIntentsController {
         "payment_method_options": .hash(optionsSchema), "payment_method_types": .array(.string(max: 5000)),
         "receipt_email": Param.string(max: 5000).isEmptyable,
         "setup_future_usage": Param.oneOf("on_session", "off_session").isEmptyable,
-        "shipping": Param.any.isEmptyable, "capture_method": .oneOf("automatic", "automatic_async", "manual"),
+        "shipping": Param.object.isEmptyable, "capture_method": .oneOf("automatic", "automatic_async", "manual"),
         "client_secret": .string(max: 5000),
     ]) { a, _ in a }
 

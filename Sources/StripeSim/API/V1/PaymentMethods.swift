@@ -179,7 +179,7 @@ struct ChargesController {
             "/v1/charges/:id",
             [
                 "description": Param.string(max: 5000).isEmptyable, "metadata": .metadata,
-                "receipt_email": Param.string(max: 5000).isEmptyable, "fraud_details": .any, "shipping": .any,
+                "receipt_email": Param.string(max: 5000).isEmptyable, "fraud_details": .object, "shipping": .object,
                 "transfer_group": .string(max: 5000),
             ],
             update
