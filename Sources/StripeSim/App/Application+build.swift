@@ -87,7 +87,7 @@ package func buildRouter(_ config: SimulatorConfiguration, _ deps: AppDependenci
     router.get("/healthz") { _, _ in APIPipeline.jsonResponse(status: 200, body: #"{"status": "ok"}"#) }
     // The dashboard at `/` (HTML; one account at a time, chosen by key): see `Dashboard.Controller`.
     Dashboard.Controller(deps: deps).addRoutes(to: router)
-    return SimulatorRouter(api: api.table, fallback: router)
+    return SimulatorRouter(api: api.table, fallback: router, apiRoutes: api.descriptions)
 }
 
 /// Every kind of time-driven job and what runs it.

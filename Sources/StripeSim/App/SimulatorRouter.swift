@@ -12,6 +12,8 @@ import Hummingbird
 package struct SimulatorRouter: HTTPResponderBuilder {
     let api: APIRouteTable
     let fallback: Router<AppRequestContext>
+    /// The API routes, as registered (`APIRoutes.descriptions`).
+    package let apiRoutes: [RouteDescription]
 
     package func buildResponder() -> Responder {
         Responder(api: api, fallback: fallback.buildResponder())
