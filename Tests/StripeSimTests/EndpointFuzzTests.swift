@@ -51,6 +51,10 @@ import Testing
                     sent += 1
                     if status == 200 { ok += 1 }
                 }
+                for raw in RouteFuzz.malformed {
+                    if let failure = try await fuzz.send(path, raw: raw).1 { failures.append(failure) }
+                    sent += 1
+                }
             }
             #expect(sent > 0)
             // The fuzz reaches the handlers: a read answers some inputs (its object found, parameters that
@@ -277,21 +281,44 @@ struct RouteFuzz {
         return inputs
     }
 
-    /// Sends one input; its status, and the contract's breach, if any, described.
+    /// Sends one input: in the query string of a GET or DELETE, else in the body.
     func send(_ path: String, _ input: Input) async throws -> (Int, String?) {
-        var uri = path
-        var body: String?
-        var json = false
         if route.method == .get || route.method == .delete {
             let query = Self.form(input)
-            if !query.isEmpty { uri += "?" + query }
-        } else if route.family == .v2 {
-            body = JSONValue.object(Dictionary(input, uniquingKeysWith: { a, _ in a })).serialized(pretty: false)
-            json = true
-        } else {
-            body = Self.form(input)
+            return try await exchange(query.isEmpty ? path : path + "?" + query, body: nil)
         }
-        let reply = try await client.send(route.method, uri, body: body, headers: versionHeader, json: json)
+        if route.family == .v2 {
+            return try await exchange(
+                path,
+                body: JSONValue.object(Dictionary(input, uniquingKeysWith: { a, _ in a })).serialized(pretty: false)
+            )
+        }
+        return try await exchange(path, body: Self.form(input))
+    }
+
+    /// Bodies (query strings for GET and DELETE) no SDK sends: broken encodings, stray brackets, deep nesting,
+    /// invalid UTF-8 once decoded, JSON to a form endpoint and a form to a JSON one.
+    static let malformed = [
+        "%", "a=%ZZ", "name=%FF%FE%80", "email=%C3", "a[b]]=1", "a[[b]=1", "[]=1", "=1", "&&&=&", "a[]=1&a[x]=2",
+        "metadata[k][]=1", String(repeating: "a[", count: 300) + "=1", "expand[]=" + String(repeating: "a.", count: 60),
+        #"{"json": true}"#, "[1, 2]", "email=a%40b.c&email[x]=1", "limit=1&limit=2&limit=x",
+    ]
+
+    /// Sends a raw body (or query string), as is.
+    func send(_ path: String, raw: String) async throws -> (Int, String?) {
+        route.method == .get || route.method == .delete
+            ? try await exchange(path + "?" + raw, body: nil) : try await exchange(path, body: raw)
+    }
+
+    /// One request (a body is JSON on v2, a form on v1): its status, and the contract's breach, if any.
+    private func exchange(_ uri: String, body: String?) async throws -> (Int, String?) {
+        let reply = try await client.send(
+            route.method,
+            uri,
+            body: body,
+            headers: versionHeader,
+            json: route.family == .v2
+        )
         if route.path.hasPrefix(FaultRulesController.url) {
             // A rule the fuzz created must not fault the requests after it.
             _ = try await client.send(.delete, FaultRulesController.url)
