@@ -183,18 +183,9 @@ package struct APIPipeline: Sendable {
         // which nothing reads, is left to the server to discard.
         var request = request
         var bodyText = ""
-        do {
-            if endpoint.method != .get {
-                let buffer = try await request.collectBody(upTo: maxBodyBytes)
-                bodyText = String(buffer: buffer)
-                context.requestLogDraft?.setRequestBody(bodyText)
-            }
-        } catch let error where error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
-            throw StripeError(
-                status: 413,
-                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
-                isValidationFailure: true
-            )
+        if endpoint.method != .get {
+            bodyText = try await BodyReading.text(of: &request, upTo: maxBodyBytes).mapError(StripeError.body).get()
+            context.requestLogDraft?.setRequestBody(bodyText)
         }
         var raw = try FormDecoding.decode(request.uri.query ?? "")
         var bodyJSON: JSONValue?

@@ -153,10 +153,12 @@ extension Dashboard.Controller {
     ) async -> Response {
         var request = request
         let text: String
-        do {
-            text = String(buffer: try await request.collectBody(upTo: 64 * 1024))
-        } catch {
+        switch await BodyReading.text(of: &request, upTo: 64 * 1024) {
+        case .success(let body): text = body
+        case .failure(.tooLarge):
             return message(status: .contentTooLarge, title: "Form too large", text: "The form is larger than 64 KB.")
+        case .failure(.unreadable), .failure(.notUTF8):
+            return message(status: .badRequest, title: "Form not received", text: "The form's data ended early.")
         }
         let form = Dashboard.Form(pairs: Dashboard.formPairs(text))
         guard let viewer = viewer(request, context) else {
@@ -241,7 +243,7 @@ extension Dashboard.Controller {
     /// `POST /dashboard/session`.
     func signIn(_ request: Request) async -> Response {
         var request = request
-        let text = (try? await request.collectBody(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
+        let text = (try? await BodyReading.text(of: &request, upTo: 16 * 1024).get()) ?? ""
         return choose(key: Dashboard.Form(pairs: Dashboard.formPairs(text)).value("key") ?? "")
     }
 

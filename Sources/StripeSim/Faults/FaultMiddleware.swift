@@ -70,16 +70,7 @@ package struct FaultMiddleware: RouterMiddleware {
     /// body is collected into the request so the pipeline reads it again.
     static func parameters(of request: inout Request, maxBodyBytes: Int) async throws -> [(String, String)] {
         var pairs = FaultRegistry.flatten((try? FormDecoding.decode(request.uri.query ?? "")) ?? RawHash())
-        let text: String
-        do {
-            text = String(buffer: try await request.collectBody(upTo: maxBodyBytes))
-        } catch {
-            throw StripeError(
-                status: 413,
-                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes).",
-                isValidationFailure: true
-            )
-        }
+        let text = try await BodyReading.text(of: &request, upTo: maxBodyBytes).mapError(StripeError.body).get()
         if text.isEmpty { return pairs }
         if request.uri.path.hasPrefix("/v2/") {
             if let json = JSONValue.parse(text), case .hash(let h) = FormDecoding.raw(from: json) {

@@ -117,17 +117,21 @@ struct HostedFlowPages {
         var form = FormFields("")
         if request.method == .post {
             var request = request
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: Self.maxFormBytes)
-            } catch {
+            switch await BodyReading.text(of: &request, upTo: Self.maxFormBytes) {
+            case .success(let text): form = FormFields(text)
+            case .failure(.tooLarge):
                 throw FlowError(
                     status: 413,
                     title: "Too much data",
                     message: "The form sent more data than a flow page accepts."
                 )
+            case .failure(.unreadable), .failure(.notUTF8):
+                throw FlowError(
+                    status: 400,
+                    title: "The form did not arrive",
+                    message: "The form's data ended early or was garbled on the way. Go back and send it again."
+                )
             }
-            form = FormFields(String(buffer: body))
         }
         var parameters: [String: String] = [:]
         for (k, v) in context.parameters { parameters[String(k)] = String(v) }

@@ -23,23 +23,25 @@ package struct RecordingMiddleware: RouterMiddleware {
         let arrived = recorder.elapsedMillis
         var request = request
         let body: String
-        do {
-            body = String(buffer: try await request.collectBody(upTo: maxBodyBytes))
-        } catch {
-            // Too large to keep: answer as the pipeline would, and record that answer.
-            let tooLarge = StripeError(
-                status: 413,
-                message: "The request body is larger than the simulator accepts (\(maxBodyBytes) bytes)."
-            )
+        switch await BodyReading.text(of: &request, upTo: maxBodyBytes) {
+        case .success(let text): body = text
+        case .failure(let error):
+            // Too large or unreadable: answer as the pipeline would, and record that answer.
             let requestID = "req_" + IDGenerator.random.token(14)
             var response = StripeMiddleware.errorResponse(
-                tooLarge,
+                StripeError.body(error),
                 request: request,
                 requestID: requestID,
                 logger: context.logger
             )
             response.headers[.requestID] = requestID
-            return try await recorded(request, "<body larger than \(maxBodyBytes) bytes>", response, arrived)
+            let kept =
+                switch error {
+                case .tooLarge: "<body larger than \(maxBodyBytes) bytes>"
+                case .unreadable: "<body unreadable>"
+                case .notUTF8: "<body not UTF-8>"
+                }
+            return try await recorded(request, kept, response, arrived)
         }
         let response: Response
         do {
