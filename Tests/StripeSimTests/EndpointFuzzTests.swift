@@ -12,8 +12,9 @@ import Testing
 ///
 /// Each route runs in a fresh simulator that first walks the integration once (customer, v2 account, test clock,
 /// webhook endpoint, a linked Financial Connections account with transactions and a second session left open, a
-/// PaymentMethod, a confirmed PaymentIntent with its charge and mandate, a PaymentIntent and a SetupIntent left
-/// unconfirmed, a fault rule), so handlers are reached with objects in the states the walk leaves them in.
+/// PaymentMethod, a confirmed PaymentIntent with its charge and mandate, PaymentIntents and SetupIntents left
+/// unconfirmed with and without a PaymentMethod, a fault rule), so handlers are reached with objects in the
+/// states the walk leaves them in.
 @Suite(.timeLimit(.minutes(2))) struct EndpointFuzzTests {
     /// Every API route, as "METHOD path".
     static let routes: [String] = {
@@ -122,16 +123,21 @@ import Testing
         replies.append(charge)
         let mandate = charge["payment_method_details.us_bank_account.mandate"]?.stringValue ?? ""
         replies.append(try await c.get("/v1/mandates/\(mandate)"))
-        // A second PaymentIntent and a SetupIntent, left unconfirmed.
-        replies.append(
-            try await c.post(
-                "/v1/payment_intents",
-                "amount=500&currency=usd&customer=\(cus.id)&payment_method_types[]=us_bank_account"
+        // PaymentIntents and SetupIntents left unconfirmed, with and without a PaymentMethod.
+        for pmParam in ["", "&payment_method=\(pm.id)"] {
+            replies.append(
+                try await c.post(
+                    "/v1/payment_intents",
+                    "amount=500&currency=usd&customer=\(cus.id)&payment_method_types[]=us_bank_account\(pmParam)"
+                )
             )
-        )
-        replies.append(
-            try await c.post("/v1/setup_intents", "customer=\(cus.id)&payment_method_types[]=us_bank_account")
-        )
+            replies.append(
+                try await c.post(
+                    "/v1/setup_intents",
+                    "customer=\(cus.id)&payment_method_types[]=us_bank_account\(pmParam)"
+                )
+            )
+        }
         replies.append(
             try await c.post(
                 "/v1/test_helpers/fault_rules",
