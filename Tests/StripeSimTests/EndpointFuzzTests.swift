@@ -193,9 +193,9 @@ struct Objects {
 
 /// One route's fuzz: its inputs, derived from its schema, and the contract every answer must keep.
 struct RouteFuzz {
-    let route: RouteDescription
+    let route: APIRouteDescription
     /// Every API route (for the GETs that find a path's objects).
-    let routes: [RouteDescription]
+    let routes: [APIRouteDescription]
     let objects: Objects
     let client: Client
 

@@ -52,7 +52,7 @@ package final class APIRoutes {
     /// The routes added so far.
     private(set) var table = APIRouteTable()
     /// What each route added so far takes, in the order added (for tests that walk every endpoint).
-    private(set) var descriptions: [RouteDescription] = []
+    private(set) var descriptions: [APIRouteDescription] = []
 
     /// Routes wrapped in `router`'s middleware (added to it before this).
     init(router: Router<AppRequestContext>, pipeline: APIPipeline) {
@@ -136,13 +136,13 @@ package final class APIRoutes {
             try await pipeline.run(endpoint, request, context)
         }
         table.add(path, method: method, responder: middlewares.constructResponder(finalResponder: responder))
-        descriptions.append(RouteDescription(method: method, path: path, family: family, schema: full))
+        descriptions.append(APIRouteDescription(method: method, path: path, family: family, schema: full))
     }
 }
 
 /// An API route as registered: its method, its path (with `:name` parameters), its family and the parameters
 /// it takes (`expand` included on v1).
-package struct RouteDescription: Sendable {
+package struct APIRouteDescription: Sendable {
     package var method: HTTPRequest.Method
     package var path: String
     package var family: APIFamily

@@ -13,7 +13,7 @@ package struct SimulatorRouter: HTTPResponderBuilder {
     let api: APIRouteTable
     let fallback: Router<AppRequestContext>
     /// The API routes, as registered (`APIRoutes.descriptions`).
-    package let apiRoutes: [RouteDescription]
+    package let apiRoutes: [APIRouteDescription]
 
     package func buildResponder() -> Responder {
         Responder(api: api, fallback: fallback.buildResponder())

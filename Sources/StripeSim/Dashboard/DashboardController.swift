@@ -158,7 +158,11 @@ extension Dashboard.Controller {
         case .failure(.tooLarge):
             return message(status: .contentTooLarge, title: "Form too large", text: "The form is larger than 64 KB.")
         case .failure(.unreadable), .failure(.notUTF8):
-            return message(status: .badRequest, title: "Form not received", text: "The form's data ended early.")
+            return message(
+                status: .badRequest,
+                title: "Form not received",
+                text: "The form's data ended early or was not UTF-8."
+            )
         }
         let form = Dashboard.Form(pairs: Dashboard.formPairs(text))
         guard let viewer = viewer(request, context) else {
