@@ -83,10 +83,13 @@ import Testing
                 "url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&enabled_events[]=customer.created"
             )
         )
-        let session = try await c.post(
-            "/v1/financial_connections/sessions",
-            "account_holder[type]=customer&account_holder[customer]=\(cus.id)&\(FinancialConnectionsTests.allPermissions)"
-        )
+        func openSession(_ permissions: String) async throws -> Reply {
+            try await c.post(
+                "/v1/financial_connections/sessions",
+                "account_holder[type]=customer&account_holder[customer]=\(cus.id)&\(permissions)"
+            )
+        }
+        let session = try await openSession(FinancialConnectionsTests.allPermissions)
         replies.append(session)
         let completed = try await c.post(
             "/v1/test_helpers/financial_connections/sessions/\(session.id)/complete",
@@ -101,13 +104,7 @@ import Testing
         try await c.poll("/v1/financial_connections/accounts/\(fca)", "transaction_refresh.status", "succeeded")
         replies.append(try await c.get("/v1/financial_connections/accounts/\(fca)?expand[]=ownership"))
         replies.append(try await c.get("/v1/financial_connections/transactions?account=\(fca)&limit=3"))
-        // A second session, left open.
-        replies.append(
-            try await c.post(
-                "/v1/financial_connections/sessions",
-                "account_holder[type]=customer&account_holder[customer]=\(cus.id)&permissions[]=payment_method"
-            )
-        )
+        replies.append(try await openSession("permissions[]=payment_method"))  // a second session, left open
         let pm = try await c.post(
             "/v1/payment_methods",
             "type=us_bank_account&us_bank_account[financial_connections_account]=\(fca)&billing_details[name]=Fuzz"
